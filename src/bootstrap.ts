@@ -1,0 +1,27 @@
+import { dirname } from 'node:path';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import express from 'express';
+import { AppModule } from './app.module';
+import type { AppConfig } from './config/config';
+import { bodyErrorHandler, jsonBodyParser } from './platform/http/body-parsing';
+import { JsonLogger } from './platform/logging/json-logger';
+import { requestLogging } from './platform/logging/request-logging.middleware';
+import { SWAGGER_ASSETS_PATH } from './platform/openapi/docs.controller';
+
+/** Builds the application, initialised and ready to listen: used by main.ts and by the tests. */
+export async function createApp(config: AppConfig, logger = new JsonLogger(config.logLevel)): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    logger,
+    bodyParser: false,
+    abortOnError: false,
+  });
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.use(requestLogging(logger));
+  app.use(jsonBodyParser(config.bodyLimitBytes));
+  app.use(bodyErrorHandler(config.bodyLimitBytes));
+  app.use(SWAGGER_ASSETS_PATH, express.static(dirname(require.resolve('swagger-ui-dist/package.json')), { index: false }));
+  await app.init();
+  return app;
+}

@@ -1,0 +1,134 @@
+import { IANAZone } from 'luxon';
+
+export type DatabaseConfig =
+  | { type: 'sqlite'; path: string }
+  | { type: 'postgres'; url: string; schema?: string };
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  database: DatabaseConfig;
+  defaultTimezone: string;
+  rpcBatchLimit: number;
+  bodyLimitBytes: number;
+  admin: { login: string; password?: string; apiKey?: string };
+  jwt: { secret?: string; ttlSeconds: number };
+  trustProxy: boolean;
+  logLevel: LogLevel;
+  shutdownTimeoutMs: number;
+}
+
+/** Thrown at boot with every bad variable at once, so an operator fixes them in one go. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** The one place that reads the environment: validated into a typed object, failing with the full list. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const problems: string[] = [];
+  const read = new EnvReader(env, problems);
+
+  const config: AppConfig = {
+    port: read.int('PORT', 3080, 1, 65535),
+    host: read.string('HOST', '0.0.0.0'),
+    database: read.database('DATABASE_URL', 'sqlite:./data/billing.sqlite'),
+    defaultTimezone: read.timezone('DEFAULT_TIMEZONE', 'UTC'),
+    rpcBatchLimit: read.int('RPC_BATCH_LIMIT', 100, 1, 10000),
+    bodyLimitBytes: read.int('BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    admin: {
+      login: read.string('ADMIN_LOGIN', 'admin'),
+      password: read.optionalSecret('ADMIN_PASSWORD', 8),
+      apiKey: read.optionalSecret('ADMIN_API_KEY', 20),
+    },
+    jwt: {
+      secret: read.optionalSecret('JWT_SECRET', 32),
+      ttlSeconds: read.int('JWT_TTL', 3600, 1, 30 * 24 * 3600),
+    },
+    trustProxy: read.bool('TRUST_PROXY', false),
+    logLevel: read.oneOf('LOG_LEVEL', ['error', 'warn', 'info', 'debug'] as const, 'info'),
+    shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT', 10000, 0, 600000),
+  };
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+class EnvReader {
+  constructor(
+    private readonly env: Env,
+    private readonly problems: string[],
+  ) {}
+
+  private raw(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const parsed = Number(value);
+    if (!/^\d+$/.test(value) || parsed < min || parsed > max) {
+      this.problems.push(`${name} must be an integer from ${min} to ${max}, got "${value}"`);
+      return fallback;
+    }
+    return parsed;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+    if (['0', 'false', 'no', 'off'].includes(value)) return false;
+    this.problems.push(`${name} must be true or false, got "${value}"`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    this.problems.push(`${name} must be one of ${allowed.join(', ')}, got "${value}"`);
+    return fallback;
+  }
+
+  optionalSecret(name: string, minLength: number): string | undefined {
+    const value = this.raw(name);
+    if (value !== undefined && value.length < minLength) {
+      this.problems.push(`${name} must be at least ${minLength} characters long`);
+    }
+    return value;
+  }
+
+  timezone(name: string, fallback: string): string {
+    const value = this.raw(name) ?? fallback;
+    if (!IANAZone.isValidZone(value)) {
+      this.problems.push(`${name} must be an IANA time zone such as UTC or America/New_York, got "${value}"`);
+      return fallback;
+    }
+    return value;
+  }
+
+  database(name: string, fallback: string): DatabaseConfig {
+    const value = this.raw(name) ?? fallback;
+    if (value.startsWith('sqlite:')) {
+      const path = value.slice('sqlite:'.length);
+      if (path) return { type: 'sqlite', path };
+    } else if (/^postgres(ql)?:\/\/.+/.test(value)) {
+      return { type: 'postgres', url: value };
+    }
+    this.problems.push(`${name} must be sqlite:<path> or postgres://user@host:port/database, got "${value}"`);
+    return { type: 'sqlite', path: fallback.slice('sqlite:'.length) };
+  }
+}

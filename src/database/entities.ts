@@ -1,0 +1,5 @@
+import { CurrencyEntity } from '../modules/accounting/currencies/currency.entity';
+import { UserEntity } from '../modules/iam/users/user.entity';
+
+/** Every entity, listed explicitly so the compiled server and the tests load the same set. */
+export const ENTITIES = [UserEntity, CurrencyEntity];

@@ -1,0 +1,5 @@
+import { CreateUsers1764028800000 } from './1764028800000-create-users';
+import { CreateCurrencies1764028800001 } from './1764028800001-create-currencies';
+
+/** Every migration in order; the server applies the pending ones at boot. */
+export const MIGRATIONS = [CreateUsers1764028800000, CreateCurrencies1764028800001];

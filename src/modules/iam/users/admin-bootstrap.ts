@@ -1,0 +1,50 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { APP_CONFIG } from '../../../config/config.module';
+import type { AppConfig } from '../../../config/config';
+import { isUniqueViolation } from '../../../platform/database/query-errors';
+import { generatePassword, hashPassword, issueApiKey } from '../auth/secrets';
+import { UserEntity } from './user.entity';
+
+/** On the first start (no users at all) creates the administrator, printing any secret it had to generate. */
+@Injectable()
+export class AdminBootstrap implements OnApplicationBootstrap {
+  private readonly logger = new Logger(AdminBootstrap.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (await this.users.exists()) return;
+    const { login, apiKey, password } = this.config.admin;
+    const key = issueApiKey(apiKey);
+    const adminPassword = password ?? generatePassword();
+    try {
+      await this.users.insert({
+        login,
+        name: 'Administrator',
+        password_hash: await hashPassword(adminPassword),
+        api_key_hash: key.hash,
+        api_key_prefix: key.prefix,
+        allowed_ips: [],
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) return; // another server process created it first
+      throw error;
+    }
+    const generated = {
+      ...(apiKey ? {} : { api_key: key.key }),
+      ...(password ? {} : { password: adminPassword }),
+    };
+    this.logger.log({
+      msg: `First start: created the administrator "${login}"${
+        Object.keys(generated).length ? '; the generated credentials below are shown only this once' : ''
+      }`,
+      login,
+      ...generated,
+    });
+  }
+}

@@ -1,0 +1,75 @@
+import {
+  applyDecorators,
+  createParamDecorator,
+  ExecutionContext,
+  HttpCode,
+  Injectable,
+  PipeTransform,
+  ArgumentMetadata,
+  RequestMapping,
+  SetMetadata,
+  Type,
+  UseInterceptors,
+} from '@nestjs/common';
+import type { Request } from 'express';
+import { Public } from '../auth/public.decorator';
+import { ValidationFailed } from '../errors/domain-error';
+import { API_METHOD, ApiMethodOptions, splitRoute, VERBS } from './api-method.types';
+import { ResultInterceptor } from './result.interceptor';
+import { RawParams, validateParams } from './validate-params';
+import { TimeZones } from '../time/time-zones';
+
+/**
+ * Declares one API method once: its REST route (also under /api/), its JSON-RPC name, its result
+ * and its docs. The handler's single parameter, decorated with @Args(), is its params class.
+ */
+export function ApiMethod(options: ApiMethodOptions): MethodDecorator {
+  const { verb, path } = splitRoute(options.http);
+  return applyDecorators(
+    RequestMapping({ path: [path, `/api${path}`], method: VERBS[verb] }),
+    HttpCode(200),
+    SetMetadata(API_METHOD, options),
+    UseInterceptors(ResultInterceptor),
+    ...(options.public ? [Public()] : []),
+  );
+}
+
+const BODYLESS = new Set(['GET', 'DELETE', 'HEAD']);
+
+/** REST arguments as one object: query (and body, for methods with one) with path params on top. */
+function collectRestParams(request: Request): RawParams {
+  const query = normalizeQuery(request.query as Record<string, unknown>);
+  if (BODYLESS.has(request.method) || request.body === undefined) return { ...query, ...request.params };
+  if (request.body === null || typeof request.body !== 'object' || Array.isArray(request.body)) {
+    throw ValidationFailed.field('body', 'must be a JSON object');
+  }
+  return { ...query, ...(request.body as RawParams), ...request.params };
+}
+
+/** `status[]=a&status[]=b` and `status=a&status=b` mean the same list. */
+function normalizeQuery(query: Record<string, unknown>): RawParams {
+  const normalized: RawParams = {};
+  for (const [key, value] of Object.entries(query)) {
+    const name = key.endsWith('[]') ? key.slice(0, -2) : key;
+    const previous = normalized[name];
+    normalized[name] =
+      previous === undefined ? (key.endsWith('[]') && !Array.isArray(value) ? [value] : value) : [previous, value].flat();
+  }
+  return normalized;
+}
+
+@Injectable()
+export class ParamsPipe implements PipeTransform<RawParams> {
+  constructor(private readonly timeZones: TimeZones) {}
+
+  transform(raw: RawParams, metadata: ArgumentMetadata): Promise<object> {
+    return validateParams(metadata.metatype as Type<object> | undefined, this.timeZones.takeRequestZone(raw));
+  }
+}
+
+const RestParams = createParamDecorator((_: unknown, context: ExecutionContext) =>
+  collectRestParams(context.switchToHttp().getRequest<Request>()),
+);
+
+/** The method's parameters, validated against the handler's parameter type (the same pipeline JSON-RPC uses). */
+export const Args = (): ParameterDecorator => RestParams(undefined, ParamsPipe);

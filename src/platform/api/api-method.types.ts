@@ -1,0 +1,37 @@
+import { RequestMethod, Type } from '@nestjs/common';
+import type { ErrorKind } from '../errors/domain-error';
+import type { JsonSchema } from './fields';
+
+export type HttpVerb = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/** What a method returns: a class with declared fields, a list of them, or a plain JSON Schema. */
+export type ResultSpec = Type<unknown> | [Type<unknown>] | JsonSchema;
+
+export interface ApiMethodOptions {
+  /** JSON-RPC name, e.g. `accounting.currencies.get`. */
+  rpc: string;
+  /** REST route, e.g. `GET /accounting/currencies/:id`; it also answers under `/api/`. */
+  http: `${HttpVerb} /${string}`;
+  summary: string;
+  description?: string;
+  result: ResultSpec;
+  /** Error kinds documented beside the success (authentication and validation are implied). */
+  errors?: ErrorKind[];
+  /** Callable without credentials. */
+  public?: boolean;
+}
+
+export const API_METHOD = 'api:method';
+
+export const VERBS: Record<HttpVerb, RequestMethod> = {
+  GET: RequestMethod.GET,
+  POST: RequestMethod.POST,
+  PATCH: RequestMethod.PATCH,
+  DELETE: RequestMethod.DELETE,
+};
+
+export function splitRoute(http: ApiMethodOptions['http']): { verb: HttpVerb; path: string } {
+  const [verb, path] = http.split(' ') as [HttpVerb, string];
+  return { verb, path };
+}
+

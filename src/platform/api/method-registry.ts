@@ -1,0 +1,71 @@
+import { Injectable, Logger, OnModuleInit, Type } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { API_METHOD, ApiMethodOptions, HttpVerb, splitRoute } from './api-method.types';
+
+/** One declared method, callable by the JSON-RPC engine exactly as its REST route calls it. */
+export interface RegisteredMethod {
+  options: ApiMethodOptions;
+  verb: HttpVerb;
+  path: string;
+  /** The handler's parameter type: the params class both protocols validate against. */
+  paramsType?: Type<object>;
+  /** `Controller.handler`, for messages. */
+  source: string;
+  invoke(params: object): Promise<unknown>;
+}
+
+/** Finds every @ApiMethod at boot; refuses two methods with one JSON-RPC name or one REST route. */
+@Injectable()
+export class MethodRegistry implements OnModuleInit {
+  private readonly logger = new Logger(MethodRegistry.name);
+  private readonly methods = new Map<string, RegisteredMethod>();
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly reflector: Reflector,
+  ) {}
+
+  onModuleInit(): void {
+    const routes = new Map<string, string>();
+    for (const wrapper of this.discovery.getControllers()) {
+      const instance = wrapper.instance as Record<string, (params: object) => unknown> | undefined;
+      if (!instance) continue;
+      const prototype = Object.getPrototypeOf(instance) as object;
+      for (const handler of this.scanner.getAllMethodNames(prototype)) {
+        const options = this.reflector.get<ApiMethodOptions | undefined>(API_METHOD, instance[handler]);
+        if (!options) continue;
+        const source = `${wrapper.name}.${handler}`;
+        const existing = this.methods.get(options.rpc);
+        if (existing) {
+          throw new Error(`Duplicate JSON-RPC method "${options.rpc}": declared by ${existing.source} and ${source}`);
+        }
+        const { verb, path } = splitRoute(options.http);
+        const route = `${verb} ${path.replace(/:[^/]+/g, ':')}`;
+        if (routes.has(route)) {
+          throw new Error(`Duplicate REST route "${options.http}": declared by ${routes.get(route)} and ${source}`);
+        }
+        routes.set(route, source);
+        const paramTypes = Reflect.getMetadata('design:paramtypes', prototype, handler) as Type<object>[] | undefined;
+        this.methods.set(options.rpc, {
+          options,
+          verb,
+          path,
+          paramsType: paramTypes?.[0],
+          source,
+          invoke: async (params) => instance[handler](params),
+        });
+      }
+    }
+    this.logger.debug({ msg: `Registered ${this.methods.size} API methods`, methods: [...this.methods.keys()] });
+  }
+
+  find(name: string): RegisteredMethod | undefined {
+    return this.methods.get(name);
+  }
+
+  /** Every method, sorted by name. */
+  list(): RegisteredMethod[] {
+    return [...this.methods.values()].sort((a, b) => a.options.rpc.localeCompare(b.options.rpc));
+  }
+}

@@ -1,0 +1,10 @@
+import type { Request } from 'express';
+import type { Principal } from './principal';
+
+/**
+ * Turns a request's credentials into a Principal, or throws AuthenticationFailed.
+ * Abstract class so it can serve as the injection token; iam provides the implementation.
+ */
+export abstract class Authenticator {
+  abstract authenticate(request: Request): Promise<Principal>;
+}

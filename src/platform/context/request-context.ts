@@ -1,0 +1,31 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Principal } from '../auth/principal';
+
+/** What is known about the request being served; lives for the whole request, both protocols. */
+export interface RequestContext {
+  requestId: string;
+  principal?: Principal;
+  /** Explicit `__tz` of the request or of the JSON-RPC call being run. */
+  timezone?: string;
+  /** JSON-RPC method names called, for the access log. */
+  rpcMethods?: string[];
+}
+
+const storage = new AsyncLocalStorage<RequestContext>();
+
+export const RequestContexts = {
+  run<T>(context: RequestContext, fn: () => T): T {
+    return storage.run(context, fn);
+  },
+
+  current(): RequestContext | undefined {
+    return storage.getStore();
+  },
+
+  /** The context of the request being served; calling it outside one is a programming error. */
+  require(): RequestContext {
+    const context = storage.getStore();
+    if (!context) throw new Error('No request context: code ran outside a request');
+    return context;
+  },
+};

@@ -1,0 +1,37 @@
+import { DynamicModule, Global, Module, ModuleMetadata } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { DiscoveryModule } from '@nestjs/core';
+import { MethodRegistry } from './api/method-registry';
+import { ParamsPipe } from './api/api-method.decorator';
+import { ResultInterceptor } from './api/result.interceptor';
+import { ResultPresenter } from './api/result-presenter';
+import { HttpExceptionFilter } from './errors/http-exception.filter';
+import { HealthController } from './health/health.controller';
+import { DocsController } from './openapi/docs.controller';
+import { RpcController } from './rpc/rpc.controller';
+import { RpcEngine } from './rpc/rpc.engine';
+import { TimeZones } from './time/time-zones';
+
+/** The domain-free machinery: both protocols, errors, time zones, documents and health. */
+@Global()
+@Module({})
+export class PlatformModule {
+  /** `authentication` is the module that provides the Authenticator (iam). */
+  static forRoot(authentication: NonNullable<ModuleMetadata['imports']>): DynamicModule {
+    return { module: PlatformModule, imports: [DiscoveryModule, ...authentication], ...PLATFORM };
+  }
+}
+
+const PLATFORM = {
+  controllers: [RpcController, DocsController, HealthController],
+  providers: [
+    MethodRegistry,
+    RpcEngine,
+    ResultPresenter,
+    ResultInterceptor,
+    ParamsPipe,
+    TimeZones,
+    { provide: APP_FILTER, useClass: HttpExceptionFilter },
+  ],
+  exports: [TimeZones, ResultPresenter, ResultInterceptor, ParamsPipe],
+};

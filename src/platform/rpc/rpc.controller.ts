@@ -1,0 +1,25 @@
+import { Controller, Post, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { Public } from '../auth/public.decorator';
+import { toJson } from '../http/json';
+import { RpcEngine } from './rpc.engine';
+
+export const RPC_PATHS = ['/', '/api'];
+
+/** The JSON-RPC 2.0 endpoint. Public at the HTTP level: the engine authenticates per call, by method. */
+@Controller()
+export class RpcController {
+  constructor(private readonly engine: RpcEngine) {}
+
+  @Public()
+  @Post(RPC_PATHS)
+  async handle(@Req() request: Request, @Res() response: Response): Promise<void> {
+    const reply = await this.engine.handle(request.body as unknown, request);
+    response.status(reply.status);
+    if (reply.body === undefined) {
+      response.end();
+      return;
+    }
+    response.type('application/json').send(toJson(reply.body));
+  }
+}

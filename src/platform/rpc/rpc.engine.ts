@@ -1,0 +1,136 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Request } from 'express';
+import { APP_CONFIG } from '../../config/config.module';
+import type { AppConfig } from '../../config/config';
+import { MethodRegistry, RegisteredMethod } from '../api/method-registry';
+import { ResultPresenter } from '../api/result-presenter';
+import { RawParams, validateParams } from '../api/validate-params';
+import { Authenticator } from '../auth/authenticator';
+import { RequestContexts } from '../context/request-context';
+import { ValidationFailed } from '../errors/domain-error';
+import { isInternal, renderError } from '../errors/error-mapping';
+import { TimeZones } from '../time/time-zones';
+import { RpcErrorCode, RpcId, RpcResponse, rpcError, STANDARD_MESSAGES } from './rpc.protocol';
+
+/** A batch element or single request, checked against the JSON-RPC 2.0 request shape. */
+type ParsedCall =
+  | { valid: false; id: RpcId }
+  | { valid: true; id: RpcId; notification: boolean; method: string; params: unknown };
+
+export interface RpcReply {
+  status: number;
+  body?: RpcResponse | RpcResponse[];
+}
+
+/** JSON-RPC 2.0 over the declared methods: batches, notifications, standard and domain error codes. */
+@Injectable()
+export class RpcEngine {
+  private readonly logger = new Logger('JsonRpc');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly registry: MethodRegistry,
+    private readonly authenticator: Authenticator,
+    private readonly presenter: ResultPresenter,
+    private readonly timeZones: TimeZones,
+  ) {}
+
+  async handle(body: unknown, request: Request): Promise<RpcReply> {
+    const batch = Array.isArray(body);
+    if (batch && body.length === 0) {
+      return { status: 200, body: rpcError(null, RpcErrorCode.InvalidRequest, STANDARD_MESSAGES.invalidRequest) };
+    }
+    if (batch && body.length > this.config.rpcBatchLimit) {
+      return {
+        status: 200,
+        body: rpcError(null, RpcErrorCode.InvalidRequest, STANDARD_MESSAGES.invalidRequest, {
+          batch: `must hold at most ${this.config.rpcBatchLimit} calls`,
+        }),
+      };
+    }
+    const calls = (batch ? body : [body]).map(parseCall);
+    RequestContexts.require().rpcMethods = calls.flatMap((call) => (call.valid ? [call.method] : []));
+
+    const failure = await this.authenticateIfNeeded(calls, request);
+    if (failure) {
+      const id = !batch && calls[0].valid ? calls[0].id : null;
+      return { status: 401, body: rpcError(id, failure.rpcCode, failure.message, failure.data) };
+    }
+
+    const responses: RpcResponse[] = [];
+    for (const call of calls) {
+      const response = await this.execute(call);
+      if (response) responses.push(response);
+    }
+    if (responses.length === 0) return { status: 204 };
+    return { status: 200, body: batch ? responses : responses[0] };
+  }
+
+  /** One authentication per HTTP request, and only when some call needs a caller. */
+  private async authenticateIfNeeded(calls: ParsedCall[], request: Request) {
+    const needsCaller = calls.some((call) => {
+      const method = call.valid ? this.registry.find(call.method) : undefined;
+      return method !== undefined && !method.options.public;
+    });
+    if (!needsCaller) return undefined;
+    try {
+      RequestContexts.require().principal = await this.authenticator.authenticate(request);
+      return undefined;
+    } catch (error) {
+      const rendered = renderError(error);
+      if (isInternal(rendered)) this.logFailure(error, 'authentication');
+      return rendered;
+    }
+  }
+
+  private async execute(call: ParsedCall): Promise<RpcResponse | undefined> {
+    if (!call.valid) return rpcError(call.id, RpcErrorCode.InvalidRequest, STANDARD_MESSAGES.invalidRequest);
+    const method = this.registry.find(call.method);
+    if (!method) {
+      return call.notification ? undefined : rpcError(call.id, RpcErrorCode.MethodNotFound, STANDARD_MESSAGES.methodNotFound);
+    }
+    // Each call has its own `__tz`; the caller is shared by the whole batch.
+    const context = { ...RequestContexts.require(), timezone: undefined };
+    const outcome = await RequestContexts.run(context, () => this.invoke(method, call.params));
+    if (call.notification) return undefined;
+    if ('result' in outcome) return { jsonrpc: '2.0', id: call.id, result: outcome.result };
+    const rendered = renderError(outcome.error);
+    if (isInternal(rendered)) this.logFailure(outcome.error, call.method);
+    return rpcError(call.id, rendered.rpcCode, rendered.message, rendered.data);
+  }
+
+  private async invoke(method: RegisteredMethod, params: unknown): Promise<{ result: unknown } | { error: unknown }> {
+    try {
+      if (Array.isArray(params)) {
+        throw ValidationFailed.field('params', 'must be an object: only named params are supported');
+      }
+      const raw = this.timeZones.takeRequestZone((params ?? {}) as RawParams);
+      const validated = await validateParams(method.paramsType, raw);
+      const result = await method.invoke(validated);
+      return { result: this.presenter.present(result, method.options.result) };
+    } catch (error) {
+      return { error };
+    }
+  }
+
+  private logFailure(error: unknown, method: string): void {
+    const detail = error instanceof Error ? error.stack : String(error);
+    this.logger.error({ msg: `Unexpected failure in ${method}`, error: detail });
+  }
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+const isValidId = (id: unknown): id is RpcId => id === null || typeof id === 'string' || typeof id === 'number';
+
+function parseCall(raw: unknown): ParsedCall {
+  if (!isPlainObject(raw)) return { valid: false, id: null };
+  const hasId = 'id' in raw;
+  if (hasId && !isValidId(raw.id)) return { valid: false, id: null };
+  const id = hasId ? (raw.id as RpcId) : null;
+  if (raw.jsonrpc !== '2.0' || typeof raw.method !== 'string') return { valid: false, id };
+  if ('params' in raw && typeof raw.params !== 'object') return { valid: false, id };
+  if (raw.params === null) return { valid: false, id };
+  return { valid: true, id, notification: !hasId, method: raw.method, params: raw.params };
+}

@@ -1,0 +1,27 @@
+import type { ErrorData } from '../errors/domain-error';
+
+export type RpcId = string | number | null;
+
+export interface RpcResponse {
+  jsonrpc: '2.0';
+  id: RpcId;
+  result?: unknown;
+  error?: { code: number; message: string; data?: ErrorData };
+}
+
+/** The codes the JSON-RPC 2.0 specification reserves. */
+export enum RpcErrorCode {
+  ParseError = -32700,
+  InvalidRequest = -32600,
+  MethodNotFound = -32601,
+}
+
+export const STANDARD_MESSAGES = {
+  parseError: 'Parse error',
+  invalidRequest: 'Invalid Request',
+  methodNotFound: 'Method not found',
+} as const;
+
+export function rpcError(id: RpcId, code: number, message: string, data?: ErrorData): RpcResponse {
+  return { jsonrpc: '2.0', id, error: data === undefined ? { code, message } : { code, message, data } };
+}

@@ -1,0 +1,26 @@
+import { IdListField, IntField, StringField, StringListField } from '../api/fields';
+
+export const SEARCH_MAX_LIMIT = 1000;
+
+/** The parameters every `*.search` shares (SPEC §7); resources extend it with their own filters. */
+export class SearchParams {
+  @IntField({ optional: true, min: 1, max: SEARCH_MAX_LIMIT, default: 20, description: 'Page size' })
+  limit: number = 20;
+
+  @IntField({ optional: true, min: 0, max: Number.MAX_SAFE_INTEGER, default: 0, description: 'Rows to skip' })
+  offset: number = 0;
+
+  @StringListField({
+    maxItems: 10,
+    maxLength: 64,
+    description: 'Columns to order by, comma-separated or repeated; a leading - sorts descending. Default: id',
+    example: ['-id'],
+  })
+  order?: string[];
+
+  @StringField({ optional: true, maxLength: 255, description: 'Case-insensitive quick search; * is a wildcard' })
+  q?: string;
+
+  @IdListField({ description: 'Only these ids' })
+  id?: number[];
+}
