@@ -3,6 +3,7 @@ import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
+  IsDefined,
   IsIn,
   IsInt,
   IsOptional,
@@ -72,8 +73,8 @@ function document(schema: JsonSchema, options: CommonOptions): JsonSchema {
 function presence(options: CommonOptions): PropertyDecorator[] {
   if (options.optional && options.nullable) return [IsOptional()];
   if (options.optional) return [ValidateIf((_, value) => value !== undefined)];
-  if (options.nullable) return [ValidateIf((_, value) => value !== null)];
-  return [];
+  if (options.nullable) return [ValidateIf((_, value) => value !== null), IsDefined({ message: 'is required' })];
+  return [IsDefined({ message: 'is required' })];
 }
 
 function apply(...decorators: PropertyDecorator[]): PropertyDecorator {

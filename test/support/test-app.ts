@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import { Client } from 'pg';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { createApp } from '../../src/bootstrap';
+import { DatabaseConfig, loadConfig } from '../../src/config/config';
+import { JsonLogger } from '../../src/platform/logging/json-logger';
+
+export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
+export const DATABASE_KIND = process.env.TEST_DATABASE_URL ? 'postgres' : 'sqlite';
+
+export interface HttpReply {
+  status: number;
+  body: any;
+  headers: Record<string, string>;
+  text: string;
+}
+
+type Verb = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+export interface TestApp {
+  app: INestApplication;
+  dataSource: DataSource;
+  /** A JSON-RPC call; `key: null` sends no X-Api-Key. */
+  rpc(method: string, params?: unknown, options?: { key?: string | null; id?: number | string }): Promise<HttpReply>;
+  /** A raw POST to the JSON-RPC endpoint. */
+  rpcRaw(body: string | object, options?: { key?: string | null; path?: string; contentType?: string }): Promise<HttpReply>;
+  rest(verb: Verb, path: string, body?: object, options?: { key?: string | null; headers?: Record<string, string> }): Promise<HttpReply>;
+  /** A REST call with a body sent as is. */
+  rawRest(verb: Verb, path: string, body: string): Promise<HttpReply>;
+  /** Every log line written so far, parsed. */
+  logs: Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+/** A throwaway database: a temporary SQLite file, or a fresh schema in TEST_DATABASE_URL. */
+async function throwawayDatabase(): Promise<{ database: DatabaseConfig; drop: () => Promise<void> }> {
+  const url = process.env.TEST_DATABASE_URL;
+  if (url) {
+    const schema = `test_${randomBytes(6).toString('hex')}`;
+    const admin = new Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    await admin.end();
+    return {
+      database: { type: 'postgres', url, schema },
+      drop: async () => {
+        const client = new Client({ connectionString: url });
+        await client.connect();
+        await client.query(`DROP SCHEMA ${schema} CASCADE`);
+        await client.end();
+      },
+    };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'billing-test-'));
+  return {
+    database: { type: 'sqlite', path: join(dir, 'billing.sqlite') },
+    drop: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+function reply(response: request.Response): HttpReply {
+  return { status: response.status, body: response.body, headers: response.headers as Record<string, string>, text: response.text };
+}
+
+/** Boots the whole application on a throwaway database, with the administrator's key set to ADMIN_KEY. */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const { database, drop } = await throwawayDatabase();
+  const config = loadConfig({ ADMIN_API_KEY: ADMIN_KEY, ADMIN_PASSWORD: 'admin-password', LOG_LEVEL: 'error', ...env });
+  const logs: Record<string, unknown>[] = [];
+  const logger = new JsonLogger(config.logLevel, (line) => logs.push(JSON.parse(line) as Record<string, unknown>));
+  const app = await createApp({ ...config, database }, logger);
+  const server = app.getHttpServer();
+  const withKey = (test: request.Test, key: string | null | undefined) =>
+    key === null ? test : test.set('X-Api-Key', key ?? ADMIN_KEY);
+
+  const send = (verb: Verb, path: string) => request(server)[verb.toLowerCase() as Lowercase<Verb>](path);
+
+  const rpcRaw: TestApp['rpcRaw'] = async (body, options = {}) => {
+    const test = request(server)
+      .post(options.path ?? '/')
+      .set('Content-Type', options.contentType ?? 'application/json')
+      .send(typeof body === 'string' ? body : JSON.stringify(body));
+    return reply(await withKey(test, options.key));
+  };
+
+  return {
+    app,
+    dataSource: app.get(DataSource),
+    rpcRaw,
+    rpc: (method, params, options = {}) =>
+      rpcRaw({ jsonrpc: '2.0', id: options.id ?? 1, method, ...(params !== undefined && { params }) }, options),
+    logs,
+    rest: async (verb, path, body, options = {}) => {
+      let test = send(verb, path).set(options.headers ?? {});
+      if (body !== undefined) test = test.set('Content-Type', 'application/json').send(JSON.stringify(body));
+      return reply(await withKey(test, options.key));
+    },
+    rawRest: async (verb, path, body) => reply(await withKey(send(verb, path).set('Content-Type', 'application/json').send(body), undefined)),
+    close: async () => {
+      await app.close();
+      await drop();
+    },
+  };
+}
