@@ -42,6 +42,7 @@ describe('search conventions', () => {
     expect(names(await t.rest('GET', '/accounting/currencies?order=name'))).toEqual(['AUD', 'CAD', 'EUR', 'GBP', 'JPY', 'USD']);
     expect(names(await t.rest('GET', '/accounting/currencies?order=-name'))).toEqual(['USD', 'JPY', 'GBP', 'EUR', 'CAD', 'AUD']);
     expect(names(await t.rpc('accounting.currencies.search', { order: ['-id'] }))).toEqual(['CAD', 'AUD', 'JPY', 'GBP', 'EUR', 'USD']);
+    await t.dataSource.query(`UPDATE currencies SET c_dt = '2026-02-01 00:00:00'`);
     await t.dataSource.query(`UPDATE currencies SET c_dt = '2026-01-01 00:00:00' WHERE name IN ('EUR', 'JPY')`);
     const byDateThenName = ['EUR', 'JPY', 'AUD', 'CAD', 'GBP', 'USD'];
     expect(names(await t.rest('GET', '/accounting/currencies?order=c_dt,name'))).toEqual(byDateThenName);
