@@ -70,9 +70,9 @@ function reply(response: request.Response): HttpReply {
 /** Boots the whole application on a throwaway database, with the administrator's key set to ADMIN_KEY. */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const { database, drop } = await throwawayDatabase();
-  const config = loadConfig({ ADMIN_API_KEY: ADMIN_KEY, ADMIN_PASSWORD: 'admin-password', LOG_LEVEL: 'error', ...env });
+  const config = loadConfig({ ADMIN_API_KEY: ADMIN_KEY, ADMIN_PASSWORD: 'admin-password', ...env });
   const logs: Record<string, unknown>[] = [];
-  const logger = new JsonLogger(config.logLevel, (line) => logs.push(JSON.parse(line) as Record<string, unknown>));
+  const logger = new JsonLogger('info', (line) => logs.push(JSON.parse(line) as Record<string, unknown>));
   const app = await createApp({ ...config, database }, logger);
   const server = app.getHttpServer();
   const withKey = (test: request.Test, key: string | null | undefined) =>
@@ -106,4 +106,24 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       await drop();
     },
   };
+}
+
+/** A DATABASE_URL for a server process: a temporary SQLite file, or a fresh database beside TEST_DATABASE_URL. */
+export async function throwawayDatabaseUrl(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url) {
+    const dir = mkdtempSync(join(tmpdir(), 'billing-process-'));
+    return { url: `sqlite:${join(dir, 'billing.sqlite')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const name = `test_${randomBytes(6).toString('hex')}`;
+  const run = async (sql: string) => {
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    await client.query(sql);
+    await client.end();
+  };
+  await run(`CREATE DATABASE ${name}`);
+  const target = new URL(url);
+  target.pathname = `/${name}`;
+  return { url: target.toString(), drop: () => run(`DROP DATABASE ${name} WITH (FORCE)`) };
 }

@@ -1,22 +1,15 @@
 // Jest transformer: TypeScript sources and the ESM-only packages (NestJS 12) compiled to CommonJS.
 // Jest's module runtime cannot require() ES modules on Node 20, which Node itself can.
-const ts = require('typescript');
 const crypto = require('crypto');
+const fs = require('fs');
+const ts = require('typescript');
+const compilerOptions = require('./typescript-options');
 
-const compilerOptions = {
-  module: ts.ModuleKind.CommonJS,
-  target: ts.ScriptTarget.ES2022,
-  experimentalDecorators: true,
-  emitDecoratorMetadata: true,
-  esModuleInterop: true,
-  allowJs: true,
-  sourceMap: false,
-  inlineSourceMap: true,
-};
+const version = fs.readFileSync(__filename, 'utf8') + JSON.stringify(compilerOptions);
 
 module.exports = {
   getCacheKey(source, filename) {
-    return crypto.createHash('sha1').update(require('fs').readFileSync(__filename)).update(filename).update(source).digest('hex');
+    return crypto.createHash('sha1').update(version).update(filename).update(source).digest('hex');
   },
   process(source, filename) {
     const text = filename.endsWith('.ts')

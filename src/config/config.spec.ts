@@ -1,0 +1,62 @@
+import { ConfigError, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults to an empty environment', () => {
+    expect(loadConfig({})).toEqual({
+      port: 3080,
+      host: '0.0.0.0',
+      database: { type: 'sqlite', path: './data/billing.sqlite' },
+      defaultTimezone: 'UTC',
+      rpcBatchLimit: 100,
+      bodyLimitBytes: 1048576,
+      admin: { login: 'admin', password: undefined, apiKey: undefined },
+      jwt: { secret: undefined, ttlSeconds: 3600 },
+      trustProxy: false,
+      logLevel: 'info',
+      shutdownTimeoutMs: 10000,
+    });
+  });
+
+  it('reads PostgreSQL URLs and other values', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://billing@db:5432/billing',
+      PORT: '8080',
+      DEFAULT_TIMEZONE: 'Europe/Kyiv',
+      TRUST_PROXY: 'true',
+      RPC_BATCH_LIMIT: '10',
+    });
+    expect([config.database, config.port, config.defaultTimezone, config.trustProxy, config.rpcBatchLimit]).toEqual([
+      { type: 'postgres', url: 'postgres://billing@db:5432/billing' },
+      8080,
+      'Europe/Kyiv',
+      true,
+      10,
+    ]);
+  });
+
+  it('refuses bad values, listing every one of them', () => {
+    const env = {
+      PORT: '70000',
+      DATABASE_URL: 'mysql://x',
+      DEFAULT_TIMEZONE: 'Mars/Olympus',
+      RPC_BATCH_LIMIT: 'many',
+      ADMIN_API_KEY: 'short',
+      LOG_LEVEL: 'loud',
+      TRUST_PROXY: 'maybe',
+    };
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    try {
+      loadConfig(env);
+    } catch (error) {
+      expect((error as ConfigError).problems).toEqual([
+        'PORT must be an integer from 1 to 65535, got "70000"',
+        'DATABASE_URL must be sqlite:<path> or postgres://user@host:port/database, got "mysql://x"',
+        'DEFAULT_TIMEZONE must be an IANA time zone such as UTC or America/New_York, got "Mars/Olympus"',
+        'RPC_BATCH_LIMIT must be an integer from 1 to 10000, got "many"',
+        'ADMIN_API_KEY must be at least 20 characters long',
+        'TRUST_PROXY must be true or false, got "maybe"',
+        'LOG_LEVEL must be one of error, warn, info, debug, got "loud"',
+      ]);
+    }
+  });
+});

@@ -1,0 +1,71 @@
+import { Controller } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { Test } from '@nestjs/testing';
+import { ApiMethod } from './api-method.decorator';
+import { IdParams } from './common-params';
+import { MethodRegistry } from './method-registry';
+import { ResultPresenter } from './result-presenter';
+import { TimeZones } from '../time/time-zones';
+import { APP_CONFIG } from '../../config/config.module';
+import { loadConfig } from '../../config/config';
+
+@Controller()
+class FirstController {
+  @ApiMethod({ rpc: 'things.get', http: 'GET /things/:id', summary: 'Get a thing', result: { type: 'object' } })
+  get(params: IdParams) {
+    return params;
+  }
+}
+
+@Controller()
+class SameNameController {
+  @ApiMethod({ rpc: 'things.get', http: 'GET /other-things/:id', summary: 'Get another thing', result: { type: 'object' } })
+  get(params: IdParams) {
+    return params;
+  }
+}
+
+@Controller()
+class SameRouteController {
+  @ApiMethod({ rpc: 'things.fetch', http: 'GET /things/:thingId', summary: 'Fetch a thing', result: { type: 'object' } })
+  fetch(params: IdParams) {
+    return params;
+  }
+}
+
+async function boot(...controllers: (new (...args: never[]) => unknown)[]) {
+  const moduleRef = await Test.createTestingModule({
+    imports: [DiscoveryModule],
+    controllers,
+    providers: [MethodRegistry, ResultPresenter, TimeZones, { provide: APP_CONFIG, useValue: loadConfig({}) }],
+  }).compile();
+  return moduleRef.init();
+}
+
+describe('MethodRegistry', () => {
+  it('registers each declared method with its params type', async () => {
+    const app = await boot(FirstController);
+    const [method] = app.get(MethodRegistry).list();
+    expect([method.options.rpc, method.verb, method.path, method.paramsType, method.source]).toEqual([
+      'things.get',
+      'GET',
+      '/things/:id',
+      IdParams,
+      'FirstController.get',
+    ]);
+    await expect(method.invoke({ id: 5 })).resolves.toEqual({ id: 5 });
+    await app.close();
+  });
+
+  it('fails the boot when two methods share a JSON-RPC name', async () => {
+    await expect(boot(FirstController, SameNameController)).rejects.toThrow(
+      'Duplicate JSON-RPC method "things.get": declared by FirstController.get and SameNameController.get',
+    );
+  });
+
+  it('fails the boot when two methods share a REST route', async () => {
+    await expect(boot(FirstController, SameRouteController)).rejects.toThrow(
+      'Duplicate REST route "GET /things/:thingId": declared by FirstController.get and SameRouteController.fetch',
+    );
+  });
+});
