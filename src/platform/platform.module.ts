@@ -1,6 +1,5 @@
 import { DynamicModule, Global, Module, ModuleMetadata } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
-import { DiscoveryModule } from '@nestjs/core';
+import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import { MethodRegistry } from './api/method-registry';
 import { ParamsPipe } from './api/api-method.decorator';
 import { ResultInterceptor } from './api/result.interceptor';
@@ -11,16 +10,6 @@ import { DocsController } from './openapi/docs.controller';
 import { RpcController } from './rpc/rpc.controller';
 import { RpcEngine } from './rpc/rpc.engine';
 import { TimeZones } from './time/time-zones';
-
-/** The domain-free machinery: both protocols, errors, time zones, documents and health. */
-@Global()
-@Module({})
-export class PlatformModule {
-  /** `authentication` is the module that provides the Authenticator (iam). */
-  static forRoot(authentication: NonNullable<ModuleMetadata['imports']>): DynamicModule {
-    return { module: PlatformModule, imports: [DiscoveryModule, ...authentication], ...PLATFORM };
-  }
-}
 
 const PLATFORM = {
   controllers: [RpcController, DocsController, HealthController],
@@ -35,3 +24,13 @@ const PLATFORM = {
   ],
   exports: [TimeZones, ResultPresenter, ResultInterceptor, ParamsPipe],
 };
+
+/** The domain-free machinery: both protocols, errors, time zones, documents and health. */
+@Global()
+@Module({})
+export class PlatformModule {
+  /** `authentication` is the module that provides the Authenticator (iam). */
+  static forRoot(authentication: NonNullable<ModuleMetadata['imports']>): DynamicModule {
+    return { module: PlatformModule, imports: [DiscoveryModule, ...authentication], ...PLATFORM };
+  }
+}
