@@ -9,6 +9,7 @@ import { HealthController } from './health/health.controller';
 import { DocsController } from './openapi/docs.controller';
 import { RpcController } from './rpc/rpc.controller';
 import { RpcEngine } from './rpc/rpc.engine';
+import { Tenancy } from './tenancy/tenancy';
 import { TimeZones } from './time/time-zones';
 
 const PLATFORM = {
@@ -20,9 +21,10 @@ const PLATFORM = {
     ResultInterceptor,
     ParamsPipe,
     TimeZones,
+    Tenancy,
     { provide: APP_FILTER, useClass: HttpExceptionFilter },
   ],
-  exports: [TimeZones, ResultPresenter, ResultInterceptor, ParamsPipe],
+  exports: [TimeZones, Tenancy, ResultPresenter, ResultInterceptor, ParamsPipe],
 };
 
 /** The domain-free machinery: both protocols, errors, time zones, documents and health. */

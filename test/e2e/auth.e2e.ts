@@ -98,6 +98,8 @@ describe('API-key authentication', () => {
       'GET /health/ready',
       'POST /',
       'POST /api',
+      'POST /api/iam/auth/jwt/authenticate',
+      'POST /iam/auth/jwt/authenticate',
     ]);
 
     const openMethods: string[] = [];
@@ -105,6 +107,6 @@ describe('API-key authentication', () => {
       const res = await t.rpc(method.options.rpc, {}, { key: null });
       if (res.status !== 401) openMethods.push(method.options.rpc);
     }
-    expect(openMethods).toEqual(['rpc.discover']);
+    expect(openMethods).toEqual(['iam.auth.jwt.authenticate', 'rpc.discover']);
   });
 });

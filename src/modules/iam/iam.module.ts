@@ -1,13 +1,37 @@
 import { Module } from '@nestjs/common';
+import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Authenticator } from '../../platform/auth/authenticator';
+import { JwtAuthController } from './auth/jwt-auth.controller';
+import { JwtAuthService } from './auth/jwt-auth.service';
+import { JwtTokens } from './auth/jwt-tokens';
+import { LoginThrottle } from './auth/login-throttle';
 import { PassportAuthenticator } from './auth/passport.authenticator';
+import { Principals } from './auth/principals';
+import { ResellerEntity } from './resellers/reseller.entity';
+import { ResellerTree } from './resellers/reseller-tree';
+import { ResellersController } from './resellers/resellers.controller';
+import { ResellersService } from './resellers/resellers.service';
+import { SettingEntity } from './settings/setting.entity';
 import { AdminBootstrap } from './users/admin-bootstrap';
 import { UserEntity } from './users/user.entity';
+import { UsersController } from './users/users.controller';
+import { UsersService } from './users/users.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([UserEntity])],
-  providers: [AdminBootstrap, { provide: Authenticator, useClass: PassportAuthenticator }],
-  exports: [Authenticator],
+  imports: [TypeOrmModule.forFeature([UserEntity, ResellerEntity, SettingEntity]), JwtModule.register({})],
+  controllers: [ResellersController, UsersController, JwtAuthController],
+  providers: [
+    AdminBootstrap,
+    ResellerTree,
+    ResellersService,
+    UsersService,
+    JwtTokens,
+    JwtAuthService,
+    LoginThrottle,
+    Principals,
+    { provide: Authenticator, useClass: PassportAuthenticator },
+  ],
+  exports: [Authenticator, ResellersService],
 })
 export class IamModule {}

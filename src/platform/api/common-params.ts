@@ -5,3 +5,6 @@ export class IdParams {
   @IdField({ description: 'Object id' })
   id: number;
 }
+
+/** The result of update, delete and most actions: how many rows were affected. */
+export const ROWS_AFFECTED = { type: 'integer', example: 1, description: 'Rows affected' };

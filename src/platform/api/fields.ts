@@ -4,6 +4,7 @@ import {
   IsArray,
   IsBoolean,
   IsDefined,
+  IsEmail,
   IsIn,
   IsInt,
   IsOptional,
@@ -14,8 +15,11 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateBy,
   ValidateIf,
 } from 'class-validator';
+import { IANAZone } from 'luxon';
+import { isIP } from 'node:net';
 import type { Type } from '@nestjs/common';
 
 /** A JSON Schema fragment, as it appears in the OpenAPI and OpenRPC documents. */
@@ -218,4 +222,47 @@ export function ResultField(
     return declare(options, options.array ? { type: 'array', items: ref } : ref, schema);
   }
   return declare(options, schema);
+}
+
+export function EmailField(options: CommonOptions = {}): PropertyDecorator {
+  return apply(
+    ...presence(options),
+    IsEmail({}, { message: 'must be an e-mail address' }),
+    MaxLength(255, { message: 'must be at most 255 characters long' }),
+    declare(options, { type: 'string', format: 'email', maxLength: 255 }),
+  );
+}
+
+/** An IANA time zone name, e.g. America/New_York. */
+export function TimezoneField(options: CommonOptions = {}): PropertyDecorator {
+  return apply(
+    ...presence(options),
+    ValidateBy({
+      name: 'isTimezone',
+      validator: { validate: (value) => typeof value === 'string' && IANAZone.isValidZone(value) },
+    }, { message: 'must be an IANA time zone name such as America/New_York' }),
+    declare(options, { type: 'string', example: 'America/New_York' }),
+  );
+}
+
+/** IPv4/IPv6 addresses and CIDR ranges, e.g. ["10.0.0.0/8", "2001:db8::1"]. */
+export function IpListField(options: CommonOptions = {}): PropertyDecorator {
+  return apply(
+    ...presence(options),
+    IsArray({ message: 'must be a list of IP addresses or CIDR ranges' }),
+    ArrayMaxSize(100, { message: 'must hold at most 100 entries' }),
+    ValidateBy(
+      { name: 'isIpOrCidr', validator: { validate: (value) => typeof value === 'string' && isIpOrCidr(value) } },
+      { each: true, message: 'must be a list of IP addresses or CIDR ranges' },
+    ),
+    declare(options, { type: 'array', items: { type: 'string', example: '192.0.2.0/24' } }),
+  );
+}
+
+export function isIpOrCidr(value: string): boolean {
+  const [address, prefix, extra] = value.split('/');
+  const version = isIP(address);
+  if (version === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
 }

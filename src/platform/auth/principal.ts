@@ -1,3 +1,5 @@
+import type { ResellerReach } from '../tenancy/reseller-reach';
+
 /** How the caller proved who they are. */
 export type AuthScheme = 'api-key' | 'jwt';
 
@@ -7,6 +9,8 @@ export interface Principal {
   login: string;
   /** Null for an unlimited user. */
   resellersId: number | null;
+  /** The resellers this caller sees: all, or their reseller's subtree. */
+  reach: ResellerReach;
   timezone: string | null;
   scheme: AuthScheme;
 }

@@ -4,6 +4,8 @@ import type { Principal } from '../auth/principal';
 /** What is known about the request being served; lives for the whole request, both protocols. */
 export interface RequestContext {
   requestId: string;
+  /** The caller's address: the socket's, or X-Forwarded-For's when TRUST_PROXY is set. */
+  clientIp?: string;
   principal?: Principal;
   /** Explicit `__tz` of the request or of the JSON-RPC call being run. */
   timezone?: string;

@@ -4,12 +4,19 @@ import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../../config/config';
 import { ENTITIES } from '../../database/entities';
 import { MIGRATIONS } from '../../database/migrations';
+import { ResellerSubscriber } from '../tenancy/reseller.subscriber';
 import { useDialect } from './columns';
 
 /** The one data source definition, used by the server, the tests and the TypeORM migration CLI. */
 export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
   useDialect(database.type);
-  const common = { entities: ENTITIES, migrations: MIGRATIONS, synchronize: false, migrationsRun: false } as const;
+  const common = {
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    subscribers: [ResellerSubscriber],
+    synchronize: false,
+    migrationsRun: false,
+  };
   if (database.type === 'postgres') {
     return {
       ...common,

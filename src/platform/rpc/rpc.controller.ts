@@ -15,7 +15,7 @@ export class RpcController {
   @Post(RPC_PATHS)
   async handle(@Req() request: Request, @Res() response: Response): Promise<void> {
     const reply = await this.engine.handle(request.body as unknown, request);
-    response.status(reply.status);
+    response.status(reply.status).set(reply.headers ?? {});
     if (reply.body === undefined) {
       response.end();
       return;

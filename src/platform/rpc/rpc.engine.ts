@@ -20,6 +20,7 @@ type ParsedCall =
 export interface RpcReply {
   status: number;
   body?: RpcResponse | RpcResponse[];
+  headers?: Record<string, string>;
 }
 
 /** JSON-RPC 2.0 over the declared methods: batches, notifications, standard and domain error codes. */
@@ -54,16 +55,17 @@ export class RpcEngine {
     const failure = await this.authenticateIfNeeded(calls, request);
     if (failure) {
       const id = !batch && calls[0].valid ? calls[0].id : null;
-      return { status: 401, body: rpcError(id, failure.rpcCode, failure.message, failure.data) };
+      return { status: 401, body: rpcError(id, failure.rpcCode, failure.message, failure.data), headers: failure.headers };
     }
 
     const responses: RpcResponse[] = [];
+    const reply: Required<Omit<RpcReply, 'body'>> = { status: 200, headers: {} };
     for (const call of calls) {
-      const response = await this.execute(call);
+      const response = await this.execute(call, reply);
       if (response) responses.push(response);
     }
-    if (responses.length === 0) return { status: 204 };
-    return { status: 200, body: batch ? responses : responses[0] };
+    if (responses.length === 0) return { ...reply, status: 204 };
+    return { ...reply, body: batch ? responses : responses[0] };
   }
 
   /** One authentication per HTTP request, and only when some call needs a caller. */
@@ -83,7 +85,11 @@ export class RpcEngine {
     }
   }
 
-  private async execute(call: ParsedCall): Promise<RpcResponse | undefined> {
+  /**
+   * Runs one call. Its error may add headers to the HTTP reply (Retry-After), and an
+   * authentication failure (a wrong password for iam.auth.jwt.authenticate) makes it a 401.
+   */
+  private async execute(call: ParsedCall, reply: Required<Omit<RpcReply, 'body'>>): Promise<RpcResponse | undefined> {
     if (!call.valid) return rpcError(call.id, RpcErrorCode.InvalidRequest, STANDARD_MESSAGES.invalidRequest);
     const method = this.registry.find(call.method);
     if (!method) {
@@ -96,6 +102,8 @@ export class RpcEngine {
     if ('result' in outcome) return { jsonrpc: '2.0', id: call.id, result: outcome.result };
     const rendered = renderError(outcome.error);
     if (isInternal(rendered)) this.logFailure(outcome.error, call.method);
+    Object.assign(reply.headers, rendered.headers);
+    if (rendered.httpStatus === 401) reply.status = 401;
     return rpcError(call.id, rendered.rpcCode, rendered.message, rendered.data);
   }
 

@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { ApiMethod, Args } from '../../../platform/api/api-method.decorator';
-import { IdParams } from '../../../platform/api/common-params';
+import { IdParams, ROWS_AFFECTED } from '../../../platform/api/common-params';
 import { CurrenciesService } from './currencies.service';
 import { CreateCurrencyParams, Currency, SearchCurrenciesParams, UpdateCurrencyParams } from './dto/currency.dto';
 
@@ -47,7 +47,7 @@ export class CurrenciesController {
     http: 'PATCH /accounting/currencies/:id',
     summary: 'Update a currency',
     description: 'Changes only the fields sent. Result: rows affected.',
-    result: { type: 'integer', example: 1 },
+    result: ROWS_AFFECTED,
     errors: ['not_found', 'business'],
   })
   update(@Args() params: UpdateCurrencyParams) {
@@ -59,7 +59,7 @@ export class CurrenciesController {
     http: 'DELETE /accounting/currencies/:id',
     summary: 'Delete a currency',
     description: 'Refused with 422 `currencies-in-use` while clients, transactions or rates refer to it. Result: rows affected.',
-    result: { type: 'integer', example: 1 },
+    result: ROWS_AFFECTED,
     errors: ['not_found', 'business'],
   })
   delete(@Args() { id }: IdParams) {

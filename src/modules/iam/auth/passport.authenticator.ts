@@ -5,50 +5,70 @@ import passport from 'passport';
 import { HeaderAPIKeyStrategy } from 'passport-headerapikey';
 import { Repository } from 'typeorm';
 import { Authenticator } from '../../../platform/auth/authenticator';
-import type { Principal } from '../../../platform/auth/principal';
+import type { AuthScheme, Principal } from '../../../platform/auth/principal';
 import { AuthenticationFailed } from '../../../platform/errors/domain-error';
 import { UserEntity } from '../users/user.entity';
+import { ipAllowed } from './allowed-ips';
+import { BearerTokenStrategy } from './bearer-token.strategy';
+import { JwtTokens } from './jwt-tokens';
+import { Principals } from './principals';
 import { hashApiKey } from './secrets';
 
 const API_KEY = 'api-key';
+const JWT = 'jwt';
+const API_KEY_FAILED = 'Authentication failed: a valid X-Api-Key header is required';
+const JWT_FAILED = 'Authentication failed: the token is invalid, expired or revoked';
 
-/** Authenticates requests with passport strategies: the `X-Api-Key` header. */
+/**
+ * Both schemes through passport: `X-Api-Key` (preferred; it wins when both are sent) and the
+ * deprecated `Authorization: Bearer <JWT>`. Either way the user must be active and calling from
+ * an allowed address, checked on every request, so blocking a user or rotating a key takes effect at once.
+ */
 @Injectable()
 export class PassportAuthenticator extends Authenticator {
-  // A private instance: the strategies of this application never leak into passport's global one.
+  // A private instance: this application's strategies never leak into passport's global one.
   private readonly passport = new passport.Passport();
 
-  constructor(@InjectRepository(UserEntity) private readonly users: Repository<UserEntity>) {
+  constructor(
+    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly tokens: JwtTokens,
+    private readonly principals: Principals,
+  ) {
     super();
     this.passport.use(
       API_KEY,
-      new HeaderAPIKeyStrategy({ header: 'X-Api-Key', prefix: '' }, false, (key: string, done) => {
-        this.principalForKey(key).then((principal) => done(null, principal ?? false), done);
+      new HeaderAPIKeyStrategy({ header: 'X-Api-Key', prefix: '' }, true, (key, done, request) => {
+        this.users
+          .findOneBy({ api_key_hash: hashApiKey(key) })
+          .then((user) => this.admit(user, request!, 'api-key'))
+          .then((principal) => done(null, principal ?? undefined), done);
+      }),
+    );
+    this.passport.use(
+      JWT,
+      new BearerTokenStrategy(async (token, request) => {
+        const userId = await this.tokens.verify(token);
+        return userId === undefined ? undefined : this.admit(await this.users.findOneBy({ id: userId }), request, 'jwt');
       }),
     );
   }
 
   authenticate(request: Request): Promise<Principal> {
+    const scheme = request.headers['x-api-key'] !== undefined || !request.headers.authorization ? API_KEY : JWT;
     return new Promise((resolve, reject) => {
-      const middleware = this.passport.authenticate(API_KEY, { session: false }, (error: unknown, principal: Principal | false) => {
+      const middleware = this.passport.authenticate(scheme, { session: false }, (error: unknown, principal: Principal | false) => {
         if (error) return reject(error instanceof Error ? error : new Error(String(error)));
-        if (!principal) return reject(new AuthenticationFailed());
+        if (!principal) return reject(new AuthenticationFailed(scheme === JWT ? JWT_FAILED : API_KEY_FAILED));
+        // JWT answers carry the deprecation notice.
+        if (principal.scheme === 'jwt') request.res?.setHeader('Deprecation', 'true');
         resolve(principal);
       });
       middleware(request, request.res, reject);
     });
   }
 
-  private async principalForKey(key: string): Promise<Principal | undefined> {
-    if (typeof key !== 'string') return undefined;
-    const user = await this.users.findOneBy({ api_key_hash: hashApiKey(key) });
-    if (!user || user.status !== 'active') return undefined;
-    return {
-      userId: user.id,
-      login: user.login,
-      resellersId: user.resellers_id,
-      timezone: user.timezone,
-      scheme: 'api-key',
-    };
+  private async admit(user: UserEntity | null, request: Request, scheme: AuthScheme): Promise<Principal | undefined> {
+    if (!user || user.status !== 'active' || !ipAllowed(user.allowed_ips, request.ip)) return undefined;
+    return this.principals.of(user, scheme);
   }
 }

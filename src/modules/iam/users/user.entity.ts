@@ -1,10 +1,12 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { CreatedAtColumn } from '../../../platform/database/columns';
+import { ResellerLimited } from '../../../platform/tenancy/reseller-limited.decorator';
 
 export const USER_STATUSES = ['active', 'blocked', 'archive'] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];
 
 @Entity('users')
+@ResellerLimited({ objectName: 'users', read: 'resellers_id', write: 'resellers_id' })
 export class UserEntity {
   @PrimaryGeneratedColumn()
   id: number;

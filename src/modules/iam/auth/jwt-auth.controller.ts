@@ -1,0 +1,33 @@
+import { Controller } from '@nestjs/common';
+import { ApiMethod, Args } from '../../../platform/api/api-method.decorator';
+import { JwtAuthenticateParams, JwtToken } from './dto/jwt.dto';
+import { JwtAuthService } from './jwt-auth.service';
+
+@Controller()
+export class JwtAuthController {
+  constructor(private readonly auth: JwtAuthService) {}
+
+  @ApiMethod({
+    rpc: 'iam.auth.jwt.authenticate',
+    http: 'POST /iam/auth/jwt/authenticate',
+    summary: 'Exchange a login and password for a JWT (deprecated)',
+    description:
+      'Deprecated: prefer API keys. Repeated failures for one login or from one address are throttled (429 / -32029 with Retry-After).',
+    result: JwtToken,
+    errors: ['too_many_requests'],
+    public: true,
+  })
+  authenticate(@Args() params: JwtAuthenticateParams) {
+    return this.auth.authenticate(params);
+  }
+
+  @ApiMethod({
+    rpc: 'iam.auth.jwt.refresh',
+    http: 'POST /iam/auth/jwt/refresh',
+    summary: 'A new JWT for the caller, before the current one expires (deprecated)',
+    result: JwtToken,
+  })
+  refresh() {
+    return this.auth.refresh();
+  }
+}

@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { RequestContexts } from '../../../platform/context/request-context';
+import { AuthenticationFailed } from '../../../platform/errors/domain-error';
+import { UserEntity } from '../users/user.entity';
+import { ipAllowed } from './allowed-ips';
+import { JwtAuthenticateParams } from './dto/jwt.dto';
+import { IssuedToken, JwtTokens } from './jwt-tokens';
+import { LoginThrottle } from './login-throttle';
+import { hashPassword, verifyPassword } from './secrets';
+
+/** The deprecated login-and-password flow: a JWT for a login and password, and its refresh. */
+@Injectable()
+export class JwtAuthService {
+  // Verified against when the login does not exist, so a wrong login costs the same time as a wrong password.
+  private readonly decoyHash = hashPassword('decoy password, never matches');
+
+  constructor(
+    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly tokens: JwtTokens,
+    private readonly throttle: LoginThrottle,
+  ) {}
+
+  async authenticate({ login, password }: JwtAuthenticateParams): Promise<IssuedToken> {
+    const address = RequestContexts.require().clientIp ?? 'unknown';
+    this.throttle.check(login, address);
+    const user = await this.users.findOneBy({ login });
+    const passwordMatches = await verifyPassword(password, user?.password_hash ?? (await this.decoyHash));
+    if (!user || !passwordMatches || user.status !== 'active' || !ipAllowed(user.allowed_ips, address)) {
+      this.throttle.recordFailure(login, address);
+      throw new AuthenticationFailed('Authentication failed: wrong login or password');
+    }
+    this.throttle.recordSuccess(login);
+    return this.tokens.issue(user.id);
+  }
+
+  /** A fresh token for the caller, whose current credentials were just checked. */
+  refresh(): Promise<IssuedToken> {
+    return this.tokens.issue(RequestContexts.require().principal!.userId);
+  }
+}

@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { APP_CONFIG } from '../../../config/config.module';
+import type { AppConfig } from '../../../config/config';
+import { isUniqueViolation } from '../../../platform/database/query-errors';
+import { SettingEntity } from '../settings/setting.entity';
+
+const SECRET_SETTING = 'jwt_secret';
+const ALGORITHM = 'HS256';
+
+export interface IssuedToken {
+  token: string;
+  expires_at: Date;
+}
+
+/** Signs and verifies the (deprecated) JWTs: HS256 only, with JWT_SECRET or a secret generated once and shared through the database. */
+@Injectable()
+export class JwtTokens {
+  private secret?: Promise<string>;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly jwt: JwtService,
+    @InjectRepository(SettingEntity) private readonly settings: Repository<SettingEntity>,
+  ) {}
+
+  async issue(userId: number): Promise<IssuedToken> {
+    const issuedAt = Math.floor(Date.now() / 1000);
+    const expiresAt = issuedAt + this.config.jwt.ttlSeconds;
+    const token = await this.jwt.signAsync(
+      { sub: String(userId), iat: issuedAt, exp: expiresAt },
+      { secret: await this.getSecret(), algorithm: ALGORITHM },
+    );
+    return { token, expires_at: new Date(expiresAt * 1000) };
+  }
+
+  /** The user id a valid token was issued to; undefined for anything invalid, expired, tampered or unsigned. */
+  async verify(token: string): Promise<number | undefined> {
+    try {
+      const payload = await this.jwt.verifyAsync<{ sub?: string }>(token, { secret: await this.getSecret(), algorithms: [ALGORITHM] });
+      const userId = Number(payload.sub);
+      return Number.isInteger(userId) && userId > 0 ? userId : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private getSecret(): Promise<string> {
+    this.secret ??= this.loadSecret().catch((error: unknown) => {
+      this.secret = undefined;
+      throw error;
+    });
+    return this.secret;
+  }
+
+  private async loadSecret(): Promise<string> {
+    if (this.config.jwt.secret) return this.config.jwt.secret;
+    const stored = await this.settings.findOneBy({ key: SECRET_SETTING });
+    if (stored) return stored.value;
+    try {
+      await this.settings.insert({ key: SECRET_SETTING, value: randomBytes(48).toString('base64url') });
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error; // another server process stored one first
+    }
+    return (await this.settings.findOneByOrFail({ key: SECRET_SETTING })).value;
+  }
+}

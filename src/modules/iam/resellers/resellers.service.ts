@@ -1,0 +1,96 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, Repository } from 'typeorm';
+import { BusinessRuleViolation } from '../../../platform/errors/domain-error';
+import { applySearch, SearchSpec } from '../../../platform/search/search';
+import { Tenancy } from '../../../platform/tenancy/tenancy';
+import { CreateResellerParams, RESELLER_ORDERS, SearchResellersParams, UpdateResellerParams } from './dto/reseller.dto';
+import { ResellerEntity } from './reseller.entity';
+import { ResellerTree } from './reseller-tree';
+
+const SEARCH: SearchSpec<SearchResellersParams> = {
+  orders: RESELLER_ORDERS,
+  quickSearch: ['name'],
+  lists: { status: 'status', parent_id: 'parent_id' },
+};
+
+@Injectable()
+export class ResellersService {
+  constructor(
+    @InjectRepository(ResellerEntity) private readonly resellers: Repository<ResellerEntity>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly tenancy: Tenancy,
+    private readonly tree: ResellerTree,
+  ) {}
+
+  async create({ name, parent_id }: CreateResellerParams): Promise<ResellerEntity> {
+    if (parent_id !== undefined && parent_id !== null) await this.activeReseller(parent_id);
+    const reseller = await this.resellers.save(this.resellers.create({ name, parent_id: parent_id ?? null }));
+    return this.get(reseller.id);
+  }
+
+  get(id: number): Promise<ResellerEntity> {
+    return this.tenancy.findOne(this.resellers, id);
+  }
+
+  search(params: SearchResellersParams): Promise<ResellerEntity[]> {
+    return applySearch(this.tenancy.query(this.resellers, 'reseller'), params, SEARCH).getMany();
+  }
+
+  async update({ id, ...changes }: UpdateResellerParams): Promise<number> {
+    const reseller = await this.get(id);
+    if (changes.parent_id !== undefined && changes.parent_id !== reseller.parent_id && changes.parent_id !== null) {
+      await this.activeReseller(changes.parent_id);
+      if ((await this.tree.subtree(id)).includes(changes.parent_id)) {
+        throw new BusinessRuleViolation('resellers-cycle', `reseller #${id} cannot be moved beneath itself`);
+      }
+    }
+    if (changes.status === 'deleted' && reseller.status !== 'deleted') await this.ensureUnused(id);
+    await this.resellers.save(this.resellers.merge(reseller, changes));
+    return 1;
+  }
+
+  /** Marks the reseller deleted; refused while anything active still belongs to it. */
+  async delete(id: number): Promise<number> {
+    const reseller = await this.get(id);
+    if (reseller.status === 'deleted') return 1;
+    await this.ensureUnused(id);
+    reseller.status = 'deleted';
+    await this.resellers.save(reseller);
+    return 1;
+  }
+
+  /** A reseller to place something under: it must be within reach and not deleted. */
+  async activeReseller(id: number): Promise<ResellerEntity> {
+    const reseller = await this.get(id);
+    if (reseller.status === 'deleted') {
+      throw new BusinessRuleViolation('resellers-deleted', `reseller #${id} is deleted`);
+    }
+    return reseller;
+  }
+
+  /** Active users, clients (any table with resellers_id and status) and child resellers keep a reseller in use. */
+  private async ensureUnused(id: number): Promise<void> {
+    const children = await this.resellers
+      .createQueryBuilder('child')
+      .where('child.parent_id = :id AND child.status <> :deleted', { id, deleted: 'deleted' })
+      .getCount();
+    let active = 0;
+    for (const metadata of this.dataSource.entityMetadatas) {
+      const owner = metadata.findColumnWithPropertyName('resellers_id');
+      const status = metadata.findColumnWithPropertyName('status');
+      if (!owner || !status) continue;
+      active += await this.dataSource
+        .createQueryBuilder()
+        .from(metadata.target, 'owned')
+        .where('owned.resellers_id = :id AND owned.status = :active', { id, active: 'active' })
+        .getCount();
+    }
+    if (children > 0 || active > 0) {
+      throw new BusinessRuleViolation(
+        'resellers-in-use',
+        `reseller #${id} still has ${active} active users or clients and ${children} child resellers`,
+      );
+    }
+  }
+}

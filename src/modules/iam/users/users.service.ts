@@ -1,0 +1,89 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { RequestContexts } from '../../../platform/context/request-context';
+import { BusinessRuleViolation } from '../../../platform/errors/domain-error';
+import { isUniqueViolation } from '../../../platform/database/query-errors';
+import { applySearch, SearchSpec } from '../../../platform/search/search';
+import { Tenancy } from '../../../platform/tenancy/tenancy';
+import { hashPassword, issueApiKey } from '../auth/secrets';
+import { ResellersService } from '../resellers/resellers.service';
+import { CreateUserParams, SearchUsersParams, UpdateUserParams, USER_ORDERS } from './dto/user.dto';
+import { UserEntity } from './user.entity';
+
+const SEARCH: SearchSpec<SearchUsersParams> = {
+  orders: USER_ORDERS,
+  quickSearch: ['login', 'name', 'email'],
+  lists: { status: 'status', resellers_id: 'resellers_id' },
+};
+
+@Injectable()
+export class UsersService {
+  constructor(
+    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly tenancy: Tenancy,
+    private readonly resellers: ResellersService,
+  ) {}
+
+  /** Creates the user; the answer carries its API key, the only time it is shown. */
+  async create({ password, ...fields }: CreateUserParams): Promise<UserEntity & { api_key: string }> {
+    if (fields.resellers_id !== undefined && fields.resellers_id !== null) await this.resellers.activeReseller(fields.resellers_id);
+    const key = issueApiKey();
+    const user = this.users.create({
+      ...fields,
+      resellers_id: fields.resellers_id ?? null,
+      allowed_ips: fields.allowed_ips ?? [],
+      password_hash: password === undefined ? null : await hashPassword(password),
+      api_key_hash: key.hash,
+      api_key_prefix: key.prefix,
+    });
+    await this.saveUnique(user);
+    return { ...(await this.get(user.id)), api_key: key.key };
+  }
+
+  get(id: number): Promise<UserEntity> {
+    return this.tenancy.findOne(this.users, id);
+  }
+
+  search(params: SearchUsersParams): Promise<UserEntity[]> {
+    return applySearch(this.tenancy.query(this.users, 'user'), params, SEARCH).getMany();
+  }
+
+  async update({ id, password, ...changes }: UpdateUserParams): Promise<number> {
+    const user = await this.get(id);
+    if (changes.resellers_id !== undefined && changes.resellers_id !== null && changes.resellers_id !== user.resellers_id) {
+      await this.resellers.activeReseller(changes.resellers_id);
+    }
+    if (password !== undefined) user.password_hash = await hashPassword(password);
+    await this.saveUnique(this.users.merge(user, changes));
+    return 1;
+  }
+
+  async delete(id: number): Promise<number> {
+    const user = await this.get(id);
+    if (user.id === RequestContexts.current()?.principal?.userId) {
+      throw new BusinessRuleViolation('users-self-delete', 'a user cannot delete themselves');
+    }
+    await this.users.remove(user);
+    return 1;
+  }
+
+  /** A new key for the user; the old one stops working at once. */
+  async regenerateApiKey(id: number): Promise<{ api_key: string }> {
+    const user = await this.get(id);
+    const key = issueApiKey();
+    user.api_key_hash = key.hash;
+    user.api_key_prefix = key.prefix;
+    await this.users.save(user);
+    return { api_key: key.key };
+  }
+
+  private async saveUnique(user: UserEntity): Promise<void> {
+    try {
+      await this.users.save(user);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new BusinessRuleViolation('users-login-taken', `the login ${user.login} is taken`);
+      throw error;
+    }
+  }
+}
