@@ -1,5 +1,5 @@
 /** The resellers a caller reaches: everything (unlimited users), or one reseller's subtree. */
-export type ResellerReach = { kind: 'all' } | { kind: 'tree'; root: number; ids: ReadonlySet<number> };
+export type ResellerReach = { kind: 'all' } | { kind: 'tree'; root: number; ids: Set<number> };
 
 export const UNLIMITED: ResellerReach = { kind: 'all' };
 

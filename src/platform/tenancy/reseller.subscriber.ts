@@ -23,12 +23,13 @@ type Row = Record<string, unknown>;
 @EventSubscriber()
 export class ResellerSubscriber implements EntitySubscriberInterface {
   afterLoad(entity: Row, event?: LoadEvent<Row>): void {
+    // TypeORM re-reads the generated columns of a row it has just inserted (SQLite has no RETURNING) as a
+    // plain object, not an entity: that row passed beforeInsert, and only its generated values are read.
+    if (Object.getPrototypeOf(entity) === Object.prototype) return;
     const limit = resellerLimitOf(event?.metadata.target ?? entity.constructor);
     const reach = currentReach();
-    if (!limit || reach.kind === 'all') return;
-    if (!reaches(reach, entity[limit.read] as number)) {
-      throw new TenancyViolation(`loaded ${limit.objectName} #${String(entity.id)} outside the caller's reach`);
-    }
+    if (!limit || reach.kind === 'all' || reaches(reach, entity[limit.read] as number)) return;
+    throw new TenancyViolation(`loaded ${limit.objectName} #${String(entity.id)} outside the caller's reach`);
   }
 
   beforeInsert(event: InsertEvent<Row>): void {
@@ -41,6 +42,14 @@ export class ResellerSubscriber implements EntitySubscriberInterface {
     } else {
       this.checkPlacement(limit, placed);
     }
+  }
+
+  /** A reseller created beneath the caller's tree joins their reach for the rest of the request. */
+  afterInsert(event: InsertEvent<Row>): void {
+    const limit = resellerLimitOf(event.metadata.target);
+    const reach = currentReach();
+    if (!limit || reach.kind === 'all' || limit.read === limit.write) return;
+    reach.ids.add(Number(event.entity[limit.read]));
   }
 
   beforeUpdate(event: UpdateEvent<Row>): void {
