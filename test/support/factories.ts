@@ -12,7 +12,7 @@ export async function aReseller(t: TestApp, fields: { parent_id?: number | null;
 
 /** A user created by the administrator (or by `key`), with its API key. */
 export async function aUser(t: TestApp, fields: Record<string, unknown> = {}, key?: string) {
-  const reply = await t.rpc('iam.users.create', { login: unique('user'), password: 'password-123', ...fields }, { key });
+  const reply = await t.rpc('iam.users.create', { login: unique('user'), ...fields }, { key });
   if (reply.body.error) throw new Error(`aUser: ${JSON.stringify(reply.body.error)}`);
   return reply.body.result as { id: number; login: string; resellers_id: number | null; api_key: string };
 }

@@ -28,7 +28,10 @@ export interface TestApp {
   /** A JSON-RPC call; `key: null` sends no X-Api-Key. */
   rpc(method: string, params?: unknown, options?: { key?: string | null; id?: number | string }): Promise<HttpReply>;
   /** A raw POST to the JSON-RPC endpoint. */
-  rpcRaw(body: string | object, options?: { key?: string | null; path?: string; contentType?: string }): Promise<HttpReply>;
+  rpcRaw(
+    body: string | object,
+    options?: { key?: string | null; path?: string; contentType?: string; headers?: Record<string, string> },
+  ): Promise<HttpReply>;
   rest(verb: Verb, path: string, body?: object, options?: { key?: string | null; headers?: Record<string, string> }): Promise<HttpReply>;
   /** A REST call with a body sent as is. */
   rawRest(verb: Verb, path: string, body: string): Promise<HttpReply>;
@@ -83,6 +86,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const rpcRaw: TestApp['rpcRaw'] = async (body, options = {}) => {
     const test = request(server)
       .post(options.path ?? '/')
+      .set(options.headers ?? {})
       .set('Content-Type', options.contentType ?? 'application/json')
       .send(typeof body === 'string' ? body : JSON.stringify(body));
     return reply(await withKey(test, options.key));
