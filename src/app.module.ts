@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { ConfigModule } from './config/config.module';
 import type { AppConfig } from './config/config';
 import { AccountingModule } from './modules/accounting/accounting.module';
+import { ClientsModule } from './modules/clients/clients.module';
 import { IamModule } from './modules/iam/iam.module';
 import { ApiAuthGuard } from './platform/auth/auth.guard';
 import { DatabaseModule } from './platform/database/database.module';
@@ -13,7 +14,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, PlatformModule.forRoot([IamModule]), IamModule, AccountingModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule, PlatformModule.forRoot([IamModule]), IamModule, AccountingModule, ClientsModule],
       providers: [{ provide: APP_GUARD, useClass: ApiAuthGuard }],
     };
   }

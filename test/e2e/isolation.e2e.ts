@@ -1,6 +1,6 @@
 import { MethodRegistry, RegisteredMethod } from '../../src/platform/api/method-registry';
 import { call, Outcome, PROTOCOLS } from '../support/calls';
-import { aCurrency, aReseller, aUser } from '../support/factories';
+import { aClient, aCurrency, aReseller, aUser } from '../support/factories';
 import { ADMIN_KEY, startTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -23,6 +23,7 @@ interface World {
   keys: Record<Actor, string>;
   /** The reseller an actor's own creations land in. */
   home: Record<Actor, number | null>;
+  currency: number;
 }
 
 type Line =
@@ -41,6 +42,8 @@ type Line =
 
 const aLeafReseller = async (w: World, place: Place) => (await aReseller(w.t, { parent_id: w.reseller[place] })).id;
 const aUserIn = async (w: World, place: Place) => (await aUser(w.t, { resellers_id: w.reseller[place] })).id;
+const aClientIn = async (w: World, place: Place) =>
+  (await aClient(w.t, { currencies_id: w.currency, resellers_id: w.reseller[place] })).id;
 let sequence = 0;
 const fresh = (prefix: string) => `${prefix}${++sequence}`;
 const letter = (n: number) => String.fromCharCode(65 + (n % 26));
@@ -84,6 +87,17 @@ const MATRIX: Record<string, Line> = {
   'iam.users.update': { kind: 'target', objectName: 'users', seed: aUserIn, params: (id) => ({ id, name: 'renamed' }) },
   'iam.users.delete': { kind: 'target', objectName: 'users', seed: aUserIn, params: (id) => ({ id }) },
   'iam.users.regenerate_api_key': { kind: 'target', objectName: 'users', seed: aUserIn, params: (id) => ({ id }) },
+
+  'clients.create': {
+    kind: 'create',
+    params: (w, place) => ({ name: fresh('client'), currencies_id: w.currency, ...(place && { resellers_id: w.reseller[place] }) }),
+    placedIn: (client) => client.resellers_id,
+  },
+  'clients.search': { kind: 'search', seed: aClientIn },
+  'clients.get': { kind: 'target', objectName: 'clients', seed: aClientIn, params: (id) => ({ id }) },
+  'clients.update': { kind: 'target', objectName: 'clients', seed: aClientIn, params: (id) => ({ id, credit: '15.5' }) },
+  'clients.delete': { kind: 'target', objectName: 'clients', seed: aClientIn, params: (id) => ({ id }) },
+  'clients.archive': { kind: 'target', objectName: 'clients', seed: aClientIn, params: (id) => ({ id }) },
 };
 
 const notFound = (objectName: string, id: number): Outcome => ({
@@ -109,6 +123,7 @@ describe('reseller isolation matrix', () => {
     const onS = await aUser(w.t, { resellers_id: S });
     w.keys = { admin: ADMIN_KEY, onR: onR.api_key, onR1: onR1.api_key, onS: onS.api_key };
     w.home = { admin: null, onR: R, onR1: R1, onS: S };
+    w.currency = (await aCurrency(w.t, 'USD')).id;
   });
   afterAll(() => w.t.close());
 

@@ -23,3 +23,10 @@ export async function aCurrency(t: TestApp, name: string) {
   if (reply.body.error) throw new Error(`aCurrency: ${JSON.stringify(reply.body.error)}`);
   return reply.body.result as { id: number; name: string };
 }
+
+/** A client created by the administrator (or by `key`); `currencies_id` is required. */
+export async function aClient(t: TestApp, fields: Record<string, unknown> & { currencies_id: number }, key?: string) {
+  const reply = await t.rpc('clients.create', { name: unique('client'), ...fields }, { key });
+  if (reply.body.error) throw new Error(`aClient: ${JSON.stringify(reply.body.error)}`);
+  return reply.body.result as { id: number; name: string; resellers_id: number | null; currencies_id: number };
+}

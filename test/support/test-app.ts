@@ -34,7 +34,7 @@ export interface TestApp {
   ): Promise<HttpReply>;
   rest(verb: Verb, path: string, body?: object, options?: { key?: string | null; headers?: Record<string, string> }): Promise<HttpReply>;
   /** A REST call with a body sent as is. */
-  rawRest(verb: Verb, path: string, body: string): Promise<HttpReply>;
+  rawRest(verb: Verb, path: string, body: string, options?: { contentType?: string }): Promise<HttpReply>;
   /** Every log line written so far, parsed. */
   logs: Record<string, unknown>[];
   close(): Promise<void>;
@@ -104,7 +104,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       if (body !== undefined) test = test.set('Content-Type', 'application/json').send(JSON.stringify(body));
       return reply(await withKey(test, options.key));
     },
-    rawRest: async (verb, path, body) => reply(await withKey(send(verb, path).set('Content-Type', 'application/json').send(body), undefined)),
+    rawRest: async (verb, path, body, options = {}) =>
+      reply(await withKey(send(verb, path).set('Content-Type', options.contentType ?? 'application/json').send(body), undefined)),
     close: async () => {
       await app.close();
       await drop();

@@ -1,6 +1,12 @@
 import { CreateUsers1764028800000 } from './1764028800000-create-users';
 import { CreateCurrencies1764028800001 } from './1764028800001-create-currencies';
 import { CreateResellersAndSettings1764028800002 } from './1764028800002-create-resellers-and-settings';
+import { CreateClients1764028800003 } from './1764028800003-create-clients';
 
 /** Every migration in order; the server applies the pending ones at boot. */
-export const MIGRATIONS = [CreateUsers1764028800000, CreateCurrencies1764028800001, CreateResellersAndSettings1764028800002];
+export const MIGRATIONS = [
+  CreateUsers1764028800000,
+  CreateCurrencies1764028800001,
+  CreateResellersAndSettings1764028800002,
+  CreateClients1764028800003,
+];

@@ -3,6 +3,7 @@ import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
+  IsDate,
   IsDefined,
   IsEmail,
   IsIn,
@@ -18,9 +19,12 @@ import {
   ValidateBy,
   ValidateIf,
 } from 'class-validator';
+import Decimal from 'decimal.js';
 import { IANAZone } from 'luxon';
 import { isIP } from 'node:net';
 import type { Type } from '@nestjs/common';
+import { RequestContexts } from '../context/request-context';
+import { parseDateTime } from '../time/datetime';
 
 /** A JSON Schema fragment, as it appears in the OpenAPI and OpenRPC documents. */
 export type JsonSchema = Record<string, unknown>;
@@ -265,4 +269,89 @@ export function isIpOrCidr(value: string): boolean {
   if (version === 0 || extra !== undefined) return false;
   if (prefix === undefined) return true;
   return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+const DATETIME_MESSAGE = 'must be a datetime such as 2026-11-25 09:30:00 or 2026-11-25T09:30:00-05:00';
+
+/**
+ * An instant. Without an offset it is read in the call's effective time zone (`__tz`, the
+ * caller's, the default); with one (or Z) as written. Becomes a Date.
+ */
+export function DateTimeField(options: CommonOptions = {}): PropertyDecorator {
+  return apply(
+    ...presence(options),
+    Transform(({ value }) =>
+      typeof value === 'string' ? (parseDateTime(value, RequestContexts.current()?.timezone ?? 'UTC') ?? value) : value,
+    ),
+    IsDate({ message: DATETIME_MESSAGE }),
+    declare(options, { type: 'string', format: 'date-time', example: '2026-11-25 09:30:00' }),
+  );
+}
+
+export interface DecimalOptions extends CommonOptions {
+  /** Digits before the point the column holds. */
+  integerDigits: number;
+  /** Digits after the point the column holds. */
+  scale: number;
+  min?: number;
+  /** Greater than `min`, not equal. */
+  exclusiveMin?: boolean;
+  nonZero?: boolean;
+}
+
+// JSON numbers arrive as binary floats: up to 15 significant digits they say exactly what was written.
+const EXACT_FLOAT_DIGITS = 15;
+
+/** Checks a decimal and answers its problem, if any. */
+function decimalProblem(value: unknown, options: DecimalOptions): string | undefined {
+  if (!(value instanceof Decimal)) {
+    return typeof value === 'number' && Number.isFinite(value)
+      ? `has more than ${EXACT_FLOAT_DIGITS} significant digits: send it as a string to keep them`
+      : 'must be a decimal number, e.g. 10.25 or "10.25"';
+  }
+  if (value.decimalPlaces() > options.scale) return `must have at most ${options.scale} decimal places`;
+  if (value.abs().gte(new Decimal(10).pow(options.integerDigits))) {
+    return `must be less than ${new Decimal(10).pow(options.integerDigits).toFixed()} in absolute value`;
+  }
+  if (options.min !== undefined) {
+    if (options.exclusiveMin ? value.lte(options.min) : value.lt(options.min)) {
+      return `must be ${options.exclusiveMin ? 'greater than' : 'at least'} ${options.min}`;
+    }
+  }
+  if (options.nonZero && value.isZero()) return 'must not be zero';
+  return undefined;
+}
+
+const DECIMAL_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+
+/** Money and rates: a JSON number or a numeric string, kept exact as a Decimal; never rounded silently. */
+export function DecimalField(options: DecimalOptions): PropertyDecorator {
+  return apply(
+    ...presence(options),
+    Transform(({ value }) => {
+      if (typeof value === 'string' && DECIMAL_TEXT.test(value.trim())) return new Decimal(value.trim());
+      if (typeof value === 'number' && Number.isFinite(value)) {
+        const decimal = new Decimal(value);
+        return decimal.precision(true) <= EXACT_FLOAT_DIGITS ? decimal : value;
+      }
+      return value;
+    }),
+    ValidateBy({
+      name: 'isDecimal',
+      validator: {
+        validate: (value) => decimalProblem(value, options) === undefined,
+        defaultMessage: (args) => decimalProblem(args?.value, options) ?? 'must be a decimal number',
+      },
+    }),
+    declare(
+      {
+        ...options,
+        description: `${options.description ? `${options.description}. ` : ''}Exact decimal: a JSON number (up to ${EXACT_FLOAT_DIGITS} significant digits) or a numeric string, at most ${options.scale} decimal places`,
+      },
+      {
+        type: 'number',
+          ...(options.min !== undefined && (options.exclusiveMin ? { exclusiveMinimum: options.min } : { minimum: options.min })),
+      },
+    ),
+  );
 }

@@ -7,7 +7,7 @@ export interface RequestContext {
   /** The caller's address: the socket's, or X-Forwarded-For's when TRUST_PROXY is set. */
   clientIp?: string;
   principal?: Principal;
-  /** Explicit `__tz` of the request or of the JSON-RPC call being run. */
+  /** The effective time zone of the call being run, once its params are read (see TimeZones). */
   timezone?: string;
   /** JSON-RPC method names called, for the access log. */
   rpcMethods?: string[];

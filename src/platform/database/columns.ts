@@ -1,11 +1,14 @@
-import { Column, ColumnOptions, CreateDateColumn } from 'typeorm';
+import Decimal from 'decimal.js';
+import { Column, ColumnOptions, CreateDateColumn, ValueTransformer } from 'typeorm';
 import type { DatabaseConfig } from '../../config/config';
 
 type Dialect = DatabaseConfig['type'];
 
-// SQLite has no time-zone-aware timestamp nor an exact numeric affinity; each dialect gets its own exact type.
+// SQLite has no time-zone-aware timestamp nor an exact numeric affinity: instants are UTC text with
+// milliseconds (so text order is time order), decimals their exact text.
 const TYPES = {
   datetime: { sqlite: 'datetime', postgres: 'timestamptz' },
+  decimal: { sqlite: 'text', postgres: 'numeric' },
 } as const;
 
 let dialect: Dialect = 'sqlite';
@@ -25,6 +28,25 @@ export function DateTimeColumn(options: ColumnOptions = {}): PropertyDecorator {
   });
 }
 
+const DECIMAL: ValueTransformer = {
+  to: (value: Decimal | null | undefined) => (value instanceof Decimal ? value.toFixed() : value),
+  from: (value: string | number | null) => (value === null ? null : new Decimal(value)),
+};
+
+/**
+ * An exact decimal (money, rates) as a Decimal: `numeric(precision, scale)` on PostgreSQL, the exact
+ * decimal text on SQLite, which has no exact numeric type (sorting casts it, see search).
+ */
+export function DecimalColumn(options: ColumnOptions & { precision: number; scale: number }): PropertyDecorator {
+  return Column({
+    ...options,
+    transformer: DECIMAL,
+    get type() {
+      return TYPES.decimal[dialect];
+    },
+  });
+}
+
 /** The creation time `c_dt`, set by the database. */
 export function CreatedAtColumn(): PropertyDecorator {
   return CreateDateColumn({
@@ -35,8 +57,13 @@ export function CreatedAtColumn(): PropertyDecorator {
 }
 
 /** Column types for migrations, which run against a known driver. */
-export function migrationTypes(driverType: string): { datetime: string; now: string } {
+export function migrationTypes(driverType: string): { datetime: string; decimal: string; now: string } {
   return driverType === 'postgres'
-    ? { datetime: 'timestamptz', now: 'now()' }
-    : { datetime: 'datetime', now: "(datetime('now'))" };
+    ? { datetime: 'timestamptz', decimal: 'numeric', now: 'now()' }
+    : { datetime: 'datetime', decimal: 'text', now: "(strftime('%Y-%m-%d %H:%M:%f', 'now'))" };
+}
+
+/** Whether the dialect keeps decimals as text (SQLite): ordering then needs a numeric cast. */
+export function decimalsAreText(): boolean {
+  return dialect === 'sqlite';
 }

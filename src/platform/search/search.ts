@@ -1,4 +1,5 @@
 import { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { decimalsAreText } from '../database/columns';
 import { ValidationFailed } from '../errors/domain-error';
 import type { SearchParams } from './search-params';
 
@@ -6,6 +7,8 @@ import type { SearchParams } from './search-params';
 export interface SearchSpec<P extends SearchParams> {
   /** Orderable columns (API names equal entity properties). */
   orders: readonly string[];
+  /** Orderable decimal columns: ordered by numeric value where the dialect keeps decimals as text. */
+  decimalOrders?: readonly string[];
   /** Columns the quick search `q` looks in. */
   quickSearch: readonly string[];
   /** List filters: parameter → column, matched with IN. */
@@ -45,7 +48,8 @@ export function applySearch<E extends ObjectLiteral, P extends SearchParams>(
   }
 
   for (const { column, direction } of parseOrder(params.order, spec.orders)) {
-    query.addOrderBy(`${alias}.${column}`, direction);
+    const numericText = decimalsAreText() && spec.decimalOrders?.includes(column);
+    query.addOrderBy(numericText ? `CAST(${alias}.${column} AS REAL)` : `${alias}.${column}`, direction);
   }
   return query.limit(params.limit).offset(params.offset);
 }

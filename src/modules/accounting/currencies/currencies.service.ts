@@ -3,6 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { BusinessRuleViolation, NotFound } from '../../../platform/errors/domain-error';
 import { isForeignKeyViolation, isUniqueViolation } from '../../../platform/database/query-errors';
+import { isReferenced } from '../../../platform/database/references';
 import { applySearch, SearchSpec } from '../../../platform/search/search';
 import { CurrencyEntity } from './currency.entity';
 import {
@@ -54,7 +55,7 @@ export class CurrenciesService {
 
   async delete(id: number): Promise<number> {
     await this.get(id);
-    if (await this.isReferenced(id)) throw inUse(id);
+    if (await isReferenced(this.dataSource, REFERENCING_COLUMNS, id)) throw inUse(id);
     try {
       return (await this.currencies.delete({ id })).affected ?? 0;
     } catch (error) {
@@ -72,23 +73,6 @@ export class CurrenciesService {
       }
       throw error;
     }
-  }
-
-  /** Looks in every table with a currency reference, so tables added later are covered without change here. */
-  private async isReferenced(id: number): Promise<boolean> {
-    for (const metadata of this.dataSource.entityMetadatas) {
-      const columns = metadata.columns.filter((column) => REFERENCING_COLUMNS.includes(column.databaseName));
-      if (columns.length === 0) continue;
-      const referenced = await this.dataSource
-        .createQueryBuilder()
-        .select('1', 'found')
-        .from(metadata.target, 'referrer')
-        .where(columns.map((column) => `referrer.${column.propertyPath} = :id`).join(' OR '), { id })
-        .limit(1)
-        .getRawOne();
-      if (referenced) return true;
-    }
-    return false;
   }
 }
 

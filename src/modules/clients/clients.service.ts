@@ -1,0 +1,83 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, Repository } from 'typeorm';
+import { BusinessRuleViolation } from '../../platform/errors/domain-error';
+import { isReferenced } from '../../platform/database/references';
+import { applySearch, SearchSpec } from '../../platform/search/search';
+import { Tenancy } from '../../platform/tenancy/tenancy';
+import { CurrenciesService } from '../accounting/currencies/currencies.service';
+import { ResellersService } from '../iam/resellers/resellers.service';
+import { ClientEntity } from './client.entity';
+import { CLIENT_ORDERS, CreateClientParams, SearchClientsParams, UpdateClientParams } from './dto/client.dto';
+
+/** Tables whose rows belong to a client: while any exist, the client cannot be deleted. */
+const OWNED_BY_CLIENT = ['clients_id'];
+
+const SEARCH: SearchSpec<SearchClientsParams> = {
+  orders: CLIENT_ORDERS,
+  decimalOrders: ['balance'],
+  quickSearch: ['name', 'email'],
+  lists: { status: 'status', resellers_id: 'resellers_id', currencies_id: 'currencies_id' },
+  ranges: { c_dt: 'c_dt' },
+};
+
+@Injectable()
+export class ClientsService {
+  constructor(
+    @InjectRepository(ClientEntity) private readonly clients: Repository<ClientEntity>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly tenancy: Tenancy,
+    private readonly currencies: CurrenciesService,
+    private readonly resellers: ResellersService,
+  ) {}
+
+  async create(params: CreateClientParams): Promise<ClientEntity> {
+    await this.currencies.get(params.currencies_id);
+    if (params.resellers_id !== undefined && params.resellers_id !== null) await this.resellers.activeReseller(params.resellers_id);
+    const client = await this.clients.save(this.clients.create({ ...params, resellers_id: params.resellers_id ?? null }));
+    return this.get(client.id);
+  }
+
+  get(id: number): Promise<ClientEntity> {
+    return this.tenancy.findOne(this.clients, id);
+  }
+
+  search(params: SearchClientsParams): Promise<ClientEntity[]> {
+    return applySearch(this.tenancy.query(this.clients, 'client'), params, SEARCH).getMany();
+  }
+
+  async update({ id, ...changes }: UpdateClientParams): Promise<number> {
+    const client = await this.get(id);
+    if (changes.currencies_id !== undefined && changes.currencies_id !== client.currencies_id) {
+      await this.currencies.get(changes.currencies_id);
+      if (await this.hasTransactions(id)) {
+        throw new BusinessRuleViolation('clients-has-transactions', `client #${id} has transactions: its currency cannot change`);
+      }
+    }
+    if (changes.resellers_id !== undefined && changes.resellers_id !== null && changes.resellers_id !== client.resellers_id) {
+      await this.resellers.activeReseller(changes.resellers_id);
+    }
+    await this.clients.save(this.clients.merge(client, changes));
+    return 1;
+  }
+
+  async delete(id: number): Promise<number> {
+    const client = await this.get(id);
+    if (await this.hasTransactions(id)) {
+      throw new BusinessRuleViolation('clients-has-transactions', `client #${id} has transactions and cannot be deleted`);
+    }
+    await this.clients.remove(client);
+    return 1;
+  }
+
+  async archive(id: number): Promise<number> {
+    const client = await this.get(id);
+    client.status = 'archive';
+    await this.clients.save(client);
+    return 1;
+  }
+
+  private hasTransactions(id: number): Promise<boolean> {
+    return isReferenced(this.dataSource, OWNED_BY_CLIENT, id);
+  }
+}

@@ -1,0 +1,48 @@
+import { formatDateTime, parseDateTime } from './datetime';
+
+const iso = (date: Date | undefined) => date?.toISOString();
+
+describe('parseDateTime', () => {
+  it('reads naive datetimes in the given zone, in both notations', () => {
+    expect(iso(parseDateTime('2026-01-15 09:30:00', 'America/New_York'))).toBe('2026-01-15T14:30:00.000Z');
+    expect(iso(parseDateTime('2026-07-15T09:30:00', 'America/New_York'))).toBe('2026-07-15T13:30:00.000Z');
+    expect(iso(parseDateTime('2026-01-15 09:30', 'Asia/Kolkata'))).toBe('2026-01-15T04:00:00.000Z');
+    expect(iso(parseDateTime('2026-01-15', 'Asia/Kolkata'))).toBe('2026-01-14T18:30:00.000Z');
+    expect(iso(parseDateTime('2026-01-15 09:30:00.125', 'UTC'))).toBe('2026-01-15T09:30:00.125Z');
+  });
+
+  it('keeps an offset or Z as written, whatever the zone', () => {
+    expect(iso(parseDateTime('2026-01-15T09:30:00Z', 'Asia/Kolkata'))).toBe('2026-01-15T09:30:00.000Z');
+    expect(iso(parseDateTime('2026-01-15T09:30:00-05:00', 'Asia/Kolkata'))).toBe('2026-01-15T14:30:00.000Z');
+    expect(iso(parseDateTime('2026-01-15 09:30:00+0530', 'America/New_York'))).toBe('2026-01-15T04:00:00.000Z');
+  });
+
+  it('moves a time in the spring gap forward by the gap', () => {
+    // 2026-03-08 02:30 does not exist in New York: clocks jump from 02:00 EST to 03:00 EDT.
+    expect(iso(parseDateTime('2026-03-08 02:30:00', 'America/New_York'))).toBe('2026-03-08T07:30:00.000Z');
+    expect(formatDateTime(parseDateTime('2026-03-08 02:30:00', 'America/New_York')!, 'America/New_York')).toBe(
+      '2026-03-08T03:30:00-04:00',
+    );
+  });
+
+  it('takes the first occurrence of a time in the autumn overlap', () => {
+    // 2026-11-01 01:30 happens twice in New York: at 05:30Z (EDT) and again at 06:30Z (EST).
+    expect(iso(parseDateTime('2026-11-01 01:30:00', 'America/New_York'))).toBe('2026-11-01T05:30:00.000Z');
+    expect(iso(parseDateTime('2026-11-01T01:30:00-05:00', 'America/New_York'))).toBe('2026-11-01T06:30:00.000Z');
+  });
+
+  it('refuses what is not a datetime', () => {
+    for (const text of ['2026-02-30 10:00:00', '2026-13-01', 'yesterday', '2026-01-15 25:00:00', '15.01.2026', '']) {
+      expect(parseDateTime(text, 'UTC')).toBeUndefined();
+    }
+  });
+});
+
+describe('formatDateTime', () => {
+  it('renders the offset in force at that instant', () => {
+    expect(formatDateTime(new Date('2026-01-15T14:30:00Z'), 'America/New_York')).toBe('2026-01-15T09:30:00-05:00');
+    expect(formatDateTime(new Date('2026-07-15T13:30:00Z'), 'America/New_York')).toBe('2026-07-15T09:30:00-04:00');
+    expect(formatDateTime(new Date('2026-01-15T04:00:00Z'), 'Asia/Kolkata')).toBe('2026-01-15T09:30:00+05:30');
+    expect(formatDateTime(new Date('2026-01-15T04:00:00Z'), 'UTC')).toBe('2026-01-15T04:00:00+00:00');
+  });
+});

@@ -1,0 +1,57 @@
+import { DateTime, IANAZone } from 'luxon';
+
+const DATETIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/** ISO 8601 with the zone's offset at that instant, e.g. 2026-11-25T09:30:00-05:00. */
+export function formatDateTime(instant: Date, zone: string): string {
+  return DateTime.fromJSDate(instant, { zone }).toFormat("yyyy-MM-dd'T'HH:mm:ssZZ");
+}
+
+/**
+ * Reads `2026-11-25 09:30:00`, `2026-11-25T09:30:00`, a date alone (midnight), with optional
+ * fractions; with an offset or Z it is kept as written, without one it is read in `zone`.
+ * Local times that do not exist or exist twice around DST changes are resolved as documented:
+ * a time in the spring gap moves forward by the gap (02:30 → 03:30), a time in the autumn
+ * overlap is its first occurrence (the earlier instant, still on summer time).
+ * Answers undefined for anything else, including impossible dates.
+ */
+export function parseDateTime(text: string, zone: string): Date | undefined {
+  const match = DATETIME.exec(text.trim());
+  if (!match) return undefined;
+  const [, year, month, day, hour = '0', minute = '0', second = '0', fraction = '0', offset] = match;
+  const fields = {
+    year: Number(year),
+    month: Number(month),
+    day: Number(day),
+    hour: Number(hour),
+    minute: Number(minute),
+    second: Number(second),
+    millisecond: Math.floor(Number(`0.${fraction}`) * 1000),
+  };
+  const asUtc = DateTime.fromObject(fields, { zone: 'UTC' });
+  if (!asUtc.isValid || asUtc.hour !== fields.hour || asUtc.day !== fields.day) return undefined;
+  if (offset) {
+    const minutes = offset.toUpperCase() === 'Z' ? 0 : offsetMinutes(offset);
+    return new Date(asUtc.toMillis() - minutes * 60_000);
+  }
+  return new Date(localToInstant(asUtc.toMillis(), IANAZone.create(zone)));
+}
+
+function offsetMinutes(offset: string): number {
+  const digits = offset.replace(':', '');
+  const sign = digits.startsWith('-') ? -1 : 1;
+  return sign * (Number(digits.slice(1, 3)) * 60 + Number(digits.slice(3, 5)));
+}
+
+/** The instant a wall-clock time (given as if it were UTC) names in `zone`, with the DST rules above. */
+function localToInstant(wallClock: number, zone: IANAZone): number {
+  const offsets = [...new Set([zone.offset(wallClock - 86_400_000), zone.offset(wallClock + 86_400_000)])];
+  const candidates = offsets
+    .map((offset) => wallClock - offset * 60_000)
+    .filter((instant) => zone.offset(instant) * 60_000 === wallClock - instant)
+    .sort((a, b) => a - b);
+  if (candidates.length > 0) return candidates[0];
+  // In a gap: read with the offset in force before it, which lands after the gap by its length.
+  return wallClock - zone.offset(wallClock - 86_400_000) * 60_000;
+}
