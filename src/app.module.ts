@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { ConfigModule } from './config/config.module';
 import type { AppConfig } from './config/config';
 import { AccountingModule } from './modules/accounting/accounting.module';
+import { TransactionsModule } from './modules/accounting/transactions/transactions.module';
 import { ClientsModule } from './modules/clients/clients.module';
 import { IamModule } from './modules/iam/iam.module';
 import { ApiAuthGuard } from './platform/auth/auth.guard';
@@ -14,7 +15,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, PlatformModule.forRoot([IamModule]), IamModule, AccountingModule, ClientsModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule, PlatformModule.forRoot([IamModule]), IamModule, AccountingModule, ClientsModule, TransactionsModule],
       providers: [{ provide: APP_GUARD, useClass: ApiAuthGuard }],
     };
   }

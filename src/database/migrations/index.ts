@@ -2,6 +2,7 @@ import { CreateUsers1764028800000 } from './1764028800000-create-users';
 import { CreateCurrencies1764028800001 } from './1764028800001-create-currencies';
 import { CreateResellersAndSettings1764028800002 } from './1764028800002-create-resellers-and-settings';
 import { CreateClients1764028800003 } from './1764028800003-create-clients';
+import { CreateExchangeRatesAndTransactions1764028800004 } from './1764028800004-create-exchange-rates-and-transactions';
 
 /** Every migration in order; the server applies the pending ones at boot. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   CreateCurrencies1764028800001,
   CreateResellersAndSettings1764028800002,
   CreateClients1764028800003,
+  CreateExchangeRatesAndTransactions1764028800004,
 ];

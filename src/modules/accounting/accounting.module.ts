@@ -3,11 +3,16 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { CurrenciesController } from './currencies/currencies.controller';
 import { CurrenciesService } from './currencies/currencies.service';
 import { CurrencyEntity } from './currencies/currency.entity';
+import { ExchangeRateEntity } from './rates/exchange-rate.entity';
+import { ExchangeRatesController } from './rates/exchange-rates.controller';
+import { ExchangeRatesService } from './rates/exchange-rates.service';
 
+/** Currencies and exchange rates. (Transactions, which need clients, have a module of their own.) */
 @Module({
-  imports: [TypeOrmModule.forFeature([CurrencyEntity])],
-  controllers: [CurrenciesController],
-  providers: [CurrenciesService],
-  exports: [CurrenciesService],
+  imports: [TypeOrmModule.forFeature([CurrencyEntity, ExchangeRateEntity])],
+  // Exchange rates first: their routes must match before /accounting/currencies/:id.
+  controllers: [ExchangeRatesController, CurrenciesController],
+  providers: [CurrenciesService, ExchangeRatesService],
+  exports: [CurrenciesService, ExchangeRatesService],
 })
 export class AccountingModule {}

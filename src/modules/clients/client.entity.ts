@@ -2,12 +2,10 @@ import Decimal from 'decimal.js';
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { CreatedAtColumn, DecimalColumn } from '../../platform/database/columns';
 import { ResellerLimited } from '../../platform/tenancy/reseller-limited.decorator';
+import { MONEY } from '../accounting/money';
 
 export const CLIENT_STATUSES = ['active', 'blocked', 'archive'] as const;
 export type ClientStatus = (typeof CLIENT_STATUSES)[number];
-
-/** Money columns: 12 digits before the point, 8 after. */
-export const MONEY = { precision: 20, scale: 8 } as const;
 
 @Entity('clients')
 @ResellerLimited({ objectName: 'clients', read: 'resellers_id', write: 'resellers_id' })

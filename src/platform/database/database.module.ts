@@ -5,6 +5,7 @@ import { APP_CONFIG } from '../../config/config.module';
 import type { AppConfig } from '../../config/config';
 import { dataSourceOptions } from './data-source-options';
 import { runMigrations } from './migrator';
+import { serializeSqliteTransactions } from './sqlite-gate';
 
 /** Opens the database and brings its schema up to date before anything else uses it. */
 @Module({
@@ -14,6 +15,7 @@ import { runMigrations } from './migrator';
       useFactory: (config: AppConfig) => dataSourceOptions(config.database),
       dataSourceFactory: async (options) => {
         const dataSource = await new DataSource(options!).initialize();
+        serializeSqliteTransactions(dataSource);
         await runMigrations(dataSource);
         return dataSource;
       },

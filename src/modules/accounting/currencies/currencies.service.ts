@@ -43,6 +43,12 @@ export class CurrenciesService {
     return currency;
   }
 
+  async getByName(name: string): Promise<CurrencyEntity> {
+    const currency = await this.currencies.findOneBy({ name });
+    if (!currency) throw new NotFound(OBJECT_NAME, name);
+    return currency;
+  }
+
   search(params: SearchCurrenciesParams): Promise<CurrencyEntity[]> {
     return applySearch(this.currencies.createQueryBuilder('currency'), params, SEARCH).getMany();
   }

@@ -11,10 +11,11 @@ import {
   StringField,
 } from '../../../platform/api/fields';
 import { SearchParams } from '../../../platform/search/search-params';
-import { CLIENT_STATUSES, ClientStatus, MONEY } from '../client.entity';
+import { digitsOf, MONEY } from '../../accounting/money';
+import { CLIENT_STATUSES, ClientStatus } from '../client.entity';
 import type Decimal from 'decimal.js';
 
-export const CREDIT = { integerDigits: MONEY.precision - MONEY.scale, scale: MONEY.scale, min: 0, description: 'Credit limit' };
+const CREDIT = { ...digitsOf(MONEY), min: 0, description: 'Credit limit' };
 
 /** Fields a client may be created or updated with. */
 class ClientFields {

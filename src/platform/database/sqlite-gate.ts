@@ -1,0 +1,84 @@
+import { DataSource, QueryRunner } from 'typeorm';
+import { RequestContexts } from '../context/request-context';
+
+/** The owner of work running outside any request (boot, migrations). */
+const OUTSIDE_REQUESTS = Symbol('outside requests');
+
+type Owner = object | symbol;
+
+/** A FIFO lock held by one owner (a request's context) at a time. */
+class TransactionGate {
+  holder?: Owner;
+  private readonly waiting: (() => void)[] = [];
+
+  async acquire(owner: Owner): Promise<void> {
+    while (this.holder !== undefined && this.holder !== owner) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+    this.holder = owner;
+  }
+
+  /** Waits while another owner holds the gate, without taking it. */
+  async passWhenFree(owner: Owner): Promise<void> {
+    while (this.holder !== undefined && this.holder !== owner) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+  }
+
+  release(): void {
+    this.holder = undefined;
+    // Everyone waiting re-checks; the first to run takes the gate, the others wait again in order.
+    this.waiting.splice(0).forEach((wake) => wake());
+  }
+}
+
+/**
+ * TypeORM gives SQLite one connection shared by every request, so two requests' transactions
+ * would interleave on it (one's statements landing in the other's transaction). This gate lets
+ * one request at a time hold a transaction: other requests' transactions and statements wait
+ * until it commits or rolls back. BEGIN IMMEDIATE takes SQLite's write lock at once, so server
+ * processes sharing the file queue on the busy timeout instead of failing on a lock upgrade.
+ */
+export function serializeSqliteTransactions(dataSource: DataSource): void {
+  if (dataSource.options.type !== 'better-sqlite3') return;
+  const runner: QueryRunner = dataSource.createQueryRunner(); // the driver's one shared runner
+  const gate = new TransactionGate();
+  const owner = (): Owner => RequestContexts.current() ?? OUTSIDE_REQUESTS;
+  const query = runner.query.bind(runner);
+  const startTransaction = runner.startTransaction.bind(runner);
+  const commitTransaction = runner.commitTransaction.bind(runner);
+  const rollbackTransaction = runner.rollbackTransaction.bind(runner);
+  const depth = () => (runner as unknown as { transactionDepth: number }).transactionDepth;
+  const releaseWhenDone = () => {
+    if (depth() === 0) gate.release();
+  };
+
+  runner.query = (async (sql: string, parameters?: unknown[], structured?: boolean) => {
+    await gate.passWhenFree(owner());
+    return query(sql === 'BEGIN TRANSACTION' ? 'BEGIN IMMEDIATE TRANSACTION' : sql, parameters, structured as true);
+  }) as QueryRunner['query'];
+
+  runner.startTransaction = async (isolationLevel) => {
+    await gate.acquire(owner());
+    try {
+      await startTransaction(isolationLevel);
+    } catch (error) {
+      releaseWhenDone();
+      throw error;
+    }
+  };
+  runner.commitTransaction = async () => {
+    try {
+      await commitTransaction();
+    } finally {
+      releaseWhenDone();
+    }
+  };
+  runner.rollbackTransaction = async () => {
+    try {
+      await rollbackTransaction();
+    } finally {
+      releaseWhenDone();
+    }
+  };
+}
