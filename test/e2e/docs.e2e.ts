@@ -72,7 +72,18 @@ describe('API documents', () => {
     ]);
     expect(get.result).toEqual({ name: 'result', schema: { $ref: '#/components/schemas/Currency' } });
     expect(get.errors.map((error: { code: number }) => error.code)).toEqual([-32602, -32005, -32004]);
-    expect(Object.keys(doc.components.schemas).sort()).toEqual(['ApiKey', 'Client', 'CreatedUser', 'Currency', 'JwtToken', 'Reseller', 'User']);
+    expect(Object.keys(doc.components.schemas).sort()).toEqual([
+      'ApiKey',
+      'Client',
+      'CreatedUser',
+      'Currency',
+      'ExchangeRate',
+      'JwtToken',
+      'RateInEffect',
+      'Reseller',
+      'Transaction',
+      'User',
+    ]);
     expect((await t.rest('GET', '/docs/openrpc', undefined, { key: null })).body).toEqual(doc);
     expectCommitted('openrpc.json', doc);
   });

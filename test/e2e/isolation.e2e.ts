@@ -1,6 +1,6 @@
 import { MethodRegistry, RegisteredMethod } from '../../src/platform/api/method-registry';
 import { call, Outcome, PROTOCOLS } from '../support/calls';
-import { aClient, aCurrency, aReseller, aUser } from '../support/factories';
+import { aClient, aCurrency, aReseller, aTransaction, aUser } from '../support/factories';
 import { ADMIN_KEY, startTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -37,6 +37,8 @@ type Line =
   | { kind: 'create'; params: (w: World, place: Place | null) => Params; placedIn: (result: any) => number | null }
   /** Lists objects: exactly those in reach. `seed` makes one object in a place and answers its id. */
   | { kind: 'search'; seed: (w: World, place: Place) => Promise<number> }
+  /** Creates something on a related object in a place (a booking on a client): reachable places only. */
+  | { kind: 'related'; objectName: string; seed: (w: World, place: Place) => Promise<number>; params: (id: number) => Params }
   /** Acts on one object by id (read, update, delete, actions): reachable places only, others look missing. */
   | { kind: 'target'; objectName: string; seed: (w: World, place: Place) => Promise<number>; params: (id: number) => Params };
 
@@ -44,6 +46,11 @@ const aLeafReseller = async (w: World, place: Place) => (await aReseller(w.t, { 
 const aUserIn = async (w: World, place: Place) => (await aUser(w.t, { resellers_id: w.reseller[place] })).id;
 const aClientIn = async (w: World, place: Place) =>
   (await aClient(w.t, { currencies_id: w.currency, resellers_id: w.reseller[place] })).id;
+const aTransactionIn = async (w: World, place: Place) =>
+  (await aTransaction(w.t, { clients_id: await aClientIn(w, place), amount: '5' })).id;
+const aRate = async (w: World) =>
+  (await w.t.rpc('accounting.currencies.rates.create', { currencies_id: w.currency, to_currencies_id: (await aCurrency(w.t, currencyCode())).id, rate: '2' }))
+    .body.result.id as number;
 let sequence = 0;
 const fresh = (prefix: string) => `${prefix}${++sequence}`;
 const letter = (n: number) => String.fromCharCode(65 + (n % 26));
@@ -66,6 +73,29 @@ const MATRIX: Record<string, Line> = {
     params: async (w) => ({ id: (await aCurrency(w.t, currencyCode())).id, description: 'changed' }),
   },
   'accounting.currencies.delete': { kind: 'unscoped', params: async (w) => ({ id: (await aCurrency(w.t, currencyCode())).id }) },
+  'accounting.currencies.get_rate': { kind: 'unscoped', params: async (w) => ({ currencies_id: w.currency, to_currencies_id: w.currency }), read: true },
+  'accounting.currencies.rates.create': {
+    kind: 'unscoped',
+    params: async (w) => ({ currencies_id: w.currency, to_currencies_id: (await aCurrency(w.t, currencyCode())).id, rate: '1.5' }),
+  },
+  'accounting.currencies.rates.search': { kind: 'unscoped', params: async () => ({ limit: 1000 }), read: true },
+  'accounting.currencies.rates.get': { kind: 'unscoped', params: async (w) => ({ id: await aRate(w) }), read: true },
+  'accounting.currencies.rates.delete': { kind: 'unscoped', params: async (w) => ({ id: await aRate(w) }) },
+
+  'accounting.transactions.create': {
+    kind: 'related',
+    objectName: 'clients',
+    seed: aClientIn,
+    params: (id) => ({ clients_id: id, type: 'payment', amount: '10' }),
+  },
+  'accounting.transactions.create_no_negative': {
+    kind: 'related',
+    objectName: 'clients',
+    seed: aClientIn,
+    params: (id) => ({ clients_id: id, type: 'payment', amount: '10' }),
+  },
+  'accounting.transactions.search': { kind: 'search', seed: aTransactionIn },
+  'accounting.transactions.get': { kind: 'target', objectName: 'transactions', seed: aTransactionIn, params: (id) => ({ id }) },
 
   'iam.resellers.create': {
     kind: 'create',
@@ -135,8 +165,8 @@ describe('reseller isolation matrix', () => {
   const lines = Object.entries(MATRIX);
 
   describe.each(PROTOCOLS)('over %s', (protocol) => {
-    it.each(lines.filter(([, line]) => line.kind === 'target'))('%s: reaches objects in reach, and finds no others', async (name, line) => {
-      const { objectName, seed, params } = line as Extract<Line, { kind: 'target' }>;
+    it.each(lines.filter(([, line]) => line.kind === 'target' || line.kind === 'related'))('%s: reaches objects in reach, and finds no others', async (name, line) => {
+      const { objectName, seed, params } = line as Extract<Line, { kind: 'target' | 'related' }>;
       for (const actor of ACTORS) {
         for (const place of PLACES) {
           const id = await seed(w, place);

@@ -30,3 +30,10 @@ export async function aClient(t: TestApp, fields: Record<string, unknown> & { cu
   if (reply.body.error) throw new Error(`aClient: ${JSON.stringify(reply.body.error)}`);
   return reply.body.result as { id: number; name: string; resellers_id: number | null; currencies_id: number };
 }
+
+/** A postpaid booking made by the administrator (or by `key`). */
+export async function aTransaction(t: TestApp, fields: Record<string, unknown> & { clients_id: number }, key?: string) {
+  const reply = await t.rpc('accounting.transactions.create', { type: 'payment', amount: '1', ...fields }, { key });
+  if (reply.body.error) throw new Error(`aTransaction: ${JSON.stringify(reply.body.error)}`);
+  return reply.body.result as { id: number; clients_id: number; client_amount: number };
+}

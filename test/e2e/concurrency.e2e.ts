@@ -1,0 +1,74 @@
+import { freePort, ServerProcess } from '../support/server-process';
+import { throwawayDatabaseUrl } from '../support/test-app';
+
+const KEY = 'concurrency-test-key-0123456789';
+const BOOKINGS = 300;
+const IN_FLIGHT = 40;
+
+/** Runs the calls with at most `limit` of them in flight at once. */
+async function pooled<T>(calls: (() => Promise<T>)[], limit: number): Promise<T[]> {
+  const results: T[] = new Array(calls.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < calls.length) {
+        const index = next++;
+        results[index] = await calls[index]();
+      }
+    }),
+  );
+  return results;
+}
+
+// Two server processes on one database, as production runs them: the prepaid rule must hold across both.
+describe('concurrent prepaid bookings on two server processes', () => {
+  let database: { url: string; drop: () => Promise<void> };
+  const servers: { server: ServerProcess; base: string }[] = [];
+
+  beforeAll(async () => {
+    database = await throwawayDatabaseUrl();
+    for (let i = 0; i < 2; i++) {
+      const port = await freePort();
+      const server = new ServerProcess({ DATABASE_URL: database.url, PORT: String(port), HOST: '127.0.0.1', ADMIN_API_KEY: KEY });
+      // One after the other: the first start migrates the database.
+      await server.waitUntilListening();
+      servers.push({ server, base: `http://127.0.0.1:${port}` });
+    }
+  }, 60000);
+  afterAll(async () => {
+    await Promise.all(servers.map(({ server }) => server.stop()));
+    await database.drop();
+  });
+
+  const call = async (base: string, method: string, params: object) => {
+    const res = await fetch(base, {
+      method: 'POST',
+      headers: { 'X-Api-Key': KEY, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+    });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+
+  it('books exactly what the credit allows, loses nothing and never fails', async () => {
+    const [a, b] = servers.map((server) => server.base);
+    const currency = (await call(a, 'accounting.currencies.create', { name: 'USD' })).body.result;
+    const client = (await call(b, 'clients.create', { name: 'Prepaid', currencies_id: currency.id, credit: '100' })).body.result;
+
+    const answers = await pooled(
+      Array.from({ length: BOOKINGS }, (_, i) => () =>
+        call(i % 2 ? a : b, 'accounting.transactions.create_no_negative', { clients_id: client.id, type: 'charge', amount: '-1' }),
+      ),
+      IN_FLIGHT,
+    );
+
+    const outcomes = answers.map((answer) => (answer.body.result ? 'booked' : `${answer.status}:${answer.body.error?.data?.code ?? answer.body.error?.code}`));
+    const counts = outcomes.reduce<Record<string, number>>((all, outcome) => ({ ...all, [outcome]: (all[outcome] ?? 0) + 1 }), {});
+    expect(counts).toEqual({ booked: 100, '200:low-balance': 200 });
+
+    const balance = (await call(a, 'clients.get', { id: client.id })).body.result.balance;
+    expect(balance).toBe(-100);
+    const booked = (await call(b, 'accounting.transactions.search', { clients_id: [client.id], limit: 1000 })).body.result;
+    expect(booked).toHaveLength(100);
+    expect(booked.reduce((sum: number, row: { client_amount: number }) => sum + row.client_amount, 0)).toBe(-100);
+  }, 120000);
+});
