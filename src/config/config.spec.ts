@@ -29,9 +29,12 @@ describe('loadConfig', () => {
       { type: 'postgres', url: 'postgres://billing@db:5432/billing' },
       8080,
       'Europe/Kyiv',
-      true,
+      1,
       10,
     ]);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback,10.0.0.0/8');
+    expect(loadConfig({ TRUST_PROXY: 'off' }).trustProxy).toBe(false);
   });
 
   it('refuses bad values, listing every one of them', () => {
@@ -42,7 +45,7 @@ describe('loadConfig', () => {
       RPC_BATCH_LIMIT: 'many',
       ADMIN_API_KEY: 'short',
       LOG_LEVEL: 'loud',
-      TRUST_PROXY: 'maybe',
+      TRUST_PROXY: 'maybe, 10.0.0.0/8',
     };
     expect(() => loadConfig(env)).toThrow(ConfigError);
     try {
@@ -54,7 +57,7 @@ describe('loadConfig', () => {
         'DEFAULT_TIMEZONE must be an IANA time zone such as UTC or America/New_York, got "Mars/Olympus"',
         'RPC_BATCH_LIMIT must be an integer from 1 to 10000, got "many"',
         'ADMIN_API_KEY must be at least 20 characters long',
-        'TRUST_PROXY must be true or false, got "maybe"',
+        'TRUST_PROXY must be false, true (one proxy), a number of proxy hops, or proxy addresses/subnets such as 10.0.0.0/8, got "maybe, 10.0.0.0/8"',
         'LOG_LEVEL must be one of error, warn, info, debug, got "loud"',
       ]);
     }

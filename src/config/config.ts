@@ -1,4 +1,7 @@
 import { IANAZone } from 'luxon';
+import { isIpOrCidr } from '../platform/http/ip-addresses';
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
 
 export type DatabaseConfig =
   | { type: 'sqlite'; path: string }
@@ -15,7 +18,8 @@ export interface AppConfig {
   bodyLimitBytes: number;
   admin: { login: string; password?: string; apiKey?: string };
   jwt: { secret?: string; ttlSeconds: number };
-  trustProxy: boolean;
+  /** Express's `trust proxy`: false, a number of proxy hops, or the proxies' addresses and subnets. */
+  trustProxy: false | number | string;
   logLevel: LogLevel;
   shutdownTimeoutMs: number;
 }
@@ -51,7 +55,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       secret: read.optionalSecret('JWT_SECRET', 32),
       ttlSeconds: read.int('JWT_TTL', 3600, 1, 30 * 24 * 3600),
     },
-    trustProxy: read.bool('TRUST_PROXY', false),
+    trustProxy: read.trustProxy('TRUST_PROXY'),
     logLevel: read.oneOf('LOG_LEVEL', ['error', 'warn', 'info', 'debug'] as const, 'info'),
     shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT', 10000, 0, 600000),
   };
@@ -86,13 +90,18 @@ class EnvReader {
     return parsed;
   }
 
-  bool(name: string, fallback: boolean): boolean {
-    const value = this.raw(name)?.toLowerCase();
-    if (value === undefined) return fallback;
-    if (['1', 'true', 'yes', 'on'].includes(value)) return true;
-    if (['0', 'false', 'no', 'off'].includes(value)) return false;
-    this.problems.push(`${name} must be true or false, got "${value}"`);
-    return fallback;
+  /** false; true (one proxy in front); a number of hops; or a comma-separated list of proxy addresses or subnets. */
+  trustProxy(name: string): false | number | string {
+    const value = this.raw(name);
+    if (value === undefined || ['0', 'false', 'no', 'off'].includes(value.toLowerCase())) return false;
+    if (['true', 'yes', 'on'].includes(value.toLowerCase())) return 1;
+    if (/^\d{1,2}$/.test(value)) return Number(value);
+    const entries = value.split(',').map((entry) => entry.trim());
+    if (entries.every((entry) => PROXY_NAMES.includes(entry) || isIpOrCidr(entry))) return entries.join(',');
+    this.problems.push(
+      `${name} must be false, true (one proxy), a number of proxy hops, or proxy addresses/subnets such as 10.0.0.0/8, got "${value}"`,
+    );
+    return false;
   }
 
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {

@@ -74,6 +74,24 @@ describe('clients', () => {
     expect(rpc.body.result).toMatchObject({ name: 'Point one', currencies_id: eur, credit: 0.1, credit_unlimited: true, email: 'a@b.example' });
   });
 
+  it('keeps every digit of a JSON number, and never rounds one that has too many', async () => {
+    const exact = await t.rawRest('POST', '/clients', `{"name": "Digits", "currencies_id": ${usd}, "credit": 123456789012.12345678}`);
+    expect(exact.text).toContain('"credit":123456789012.12345678');
+    const tooFine = await t.rawRest('POST', '/clients', `{"name": "Digits", "currencies_id": ${usd}, "credit": 1.0000000000000001}`);
+    expect(tooFine.body.error.data).toEqual({ credit: 'must have at most 8 decimal places' });
+    const notAnInteger = await t.rawRest('POST', '/clients', `{"name": "Digits", "currencies_id": 12345678901234567890}`);
+    expect(notAnInteger.body.error.data).toEqual({ currencies_id: 'must be an integer' });
+    const rpc = await t.rpcRaw(`{"jsonrpc": "2.0", "id": 12345678901234567890, "method": "clients.get", "params": {"id": 1}}`);
+    expect(rpc.body).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Invalid Request' } });
+  });
+
+  it('refuses objects where values are expected', async () => {
+    const res = await t.rawRest('POST', '/clients', `{"name": {"constructor": 1}, "currencies_id": [{"a": 1}], "notes": "ok"}`);
+    expect([res.status, res.body.error.data]).toEqual([400, { name: 'must not be an object', currencies_id: 'must not be an object' }]);
+    const rpc = await t.rpc('clients.search', { q: { constructor: 'x' } });
+    expect(rpc.body.error.data).toEqual({ q: 'must not be an object' });
+  });
+
   it('refuses bad input field by field, never rounding', async () => {
     const bad = await t.rest('POST', '/clients', {
       name: '',
@@ -97,7 +115,7 @@ describe('clients', () => {
       ['1000000000000', 'must be less than 1000000000000 in absolute value'],
       ['NaN', 'must be a decimal number, e.g. 10.25 or "10.25"'],
       ['1e5', 'must be a decimal number, e.g. 10.25 or "10.25"'],
-      [0.30000000000000004, 'has more than 15 significant digits: send it as a string to keep them'],
+      [0.30000000000000004, 'must have at most 8 decimal places'],
       [true, 'must be a decimal number, e.g. 10.25 or "10.25"'],
     ];
     for (const [credit, problem] of cases) {

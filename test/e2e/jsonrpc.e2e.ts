@@ -182,8 +182,10 @@ describe('JSON-RPC 2.0 engine', () => {
     expect(res.body.result.name).toBe('USD');
   });
 
-  it('answers an empty body with -32600', async () => {
-    const res = await t.rpcRaw('');
-    expect(res.body).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Invalid Request' } });
+  it('answers an empty body, which is no JSON, with -32700', async () => {
+    for (const body of ['', '   ']) {
+      const res = await t.rpcRaw(body);
+      expect([res.status, res.body]).toEqual([200, { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } }]);
+    }
   });
 });

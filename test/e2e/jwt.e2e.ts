@@ -90,6 +90,41 @@ describe('JWT authentication (deprecated)', () => {
     expect((await login('blocked-password', blocked.login)).status).toBe(401);
   });
 
+  it("revokes a user's tokens when their password, key or status changes", async () => {
+    for (const change of [
+      (id: number) => t.rpc('iam.users.update', { id, password: 'a-new-password' }),
+      (id: number) => t.rpc('iam.users.regenerate_api_key', { id }),
+      (id: number) => t.rpc('iam.users.update', { id, status: 'blocked' }),
+    ]) {
+      const someone = await aUser(t, { password: 'first-password' });
+      const { token } = (await login('first-password', someone.login)).body.result;
+      const refreshed = (await t.rest('POST', '/iam/auth/jwt/refresh', undefined, bearer(token))).body.token;
+      await change(someone.id);
+      for (const revoked of [token, refreshed]) {
+        const res = await t.rest('GET', '/iam/users', undefined, bearer(revoked));
+        expect([res.status, res.body.error]).toEqual([401, JWT_FAILED]);
+      }
+    }
+    // Unrelated changes leave tokens alone.
+    const kept = await aUser(t, { password: 'first-password' });
+    const { token } = (await login('first-password', kept.login)).body.result;
+    await t.rpc('iam.users.update', { id: kept.id, name: 'Renamed' });
+    expect((await t.rest('GET', '/iam/users', undefined, bearer(token))).status).toBe(200);
+  });
+
+  it('authenticates any login, whatever reseller the caller of the batch is limited to', async () => {
+    const reseller = (await t.rpc('iam.resellers.create', { name: 'Elsewhere' })).body.result;
+    const limited = await aUser(t, { resellers_id: reseller.id });
+    const res = await t.rpcRaw(
+      [
+        { jsonrpc: '2.0', id: 1, method: 'iam.users.search' },
+        { jsonrpc: '2.0', id: 2, method: 'iam.auth.jwt.authenticate', params: { login: 'jwt-user', password: 'jwt-password' } },
+      ],
+      { key: limited.api_key },
+    );
+    expect(res.body[1].result.token.split('.')).toHaveLength(3);
+  });
+
   it('lets X-Api-Key win when both are sent', async () => {
     const { token } = (await login()).body.result;
     const keyWins = await t.rest('GET', '/iam/users', undefined, { key: ADMIN_KEY, headers: { Authorization: 'Bearer garbage' } });
@@ -154,8 +189,16 @@ describe('login throttling', () => {
     expect((await attempt('alice', 'alice-password')).status).toBe(200);
   });
 
+  it('counts guesses sent in parallel', async () => {
+    await aUser(t, { login: 'parallel', password: 'parallel-password' });
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => attempt('parallel', `guess-${i}`)));
+    const statuses = answers.map((answer) => answer.status).sort();
+    expect(statuses).toEqual([...Array(5).fill(401), ...Array(7).fill(429)]);
+  });
+
   it('throttles an address after twenty failures, whatever the logins', async () => {
-    for (let i = 0; i < 15; i++) expect((await attempt(`nobody-${i}`, 'x')).status).toBe(401);
+    // 5 (victim) + 5 (parallel) failures so far from this address.
+    for (let i = 0; i < 10; i++) expect((await attempt(`nobody-${i}`, 'x')).status).toBe(401);
     const throttled = await attempt('alice', 'alice-password');
     expect(throttled.status).toBe(429);
   });

@@ -22,7 +22,7 @@ describe('tenancy enforcement', () => {
   });
   afterAll(() => t.close());
 
-  const asLimitedUser = <T>(fn: () => Promise<T>) => RequestContexts.run({ requestId: 'test', principal }, fn);
+  const asLimitedUser = <T>(fn: () => Promise<T>) => RequestContexts.run({ requestId: 'test', unit: Symbol('test'), principal }, fn);
   const users = () => t.dataSource.getRepository(UserEntity);
   const names = async () => (await t.dataSource.query(`SELECT name FROM users ORDER BY id`)).map((row: { name: string }) => row.name);
 

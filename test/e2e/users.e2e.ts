@@ -167,6 +167,8 @@ describe('iam.users', () => {
         expect((await call('2001:db9::7')).status).toBe(401);
         expect((await call('192.0.2.10')).status).toBe(200);
         expect((await call('192.0.2.11')).status).toBe(401);
+        // Only the address the trusted proxy appended counts, not what the client wrote before it.
+        expect((await call('192.0.2.10, 198.51.100.1')).status).toBe(401);
       } finally {
         await proxied.close();
       }

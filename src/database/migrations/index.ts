@@ -3,6 +3,7 @@ import { CreateCurrencies1764028800001 } from './1764028800001-create-currencies
 import { CreateResellersAndSettings1764028800002 } from './1764028800002-create-resellers-and-settings';
 import { CreateClients1764028800003 } from './1764028800003-create-clients';
 import { CreateExchangeRatesAndTransactions1764028800004 } from './1764028800004-create-exchange-rates-and-transactions';
+import { AddUsersTokenVersion1764028800005 } from './1764028800005-add-users-token-version';
 
 /** Every migration in order; the server applies the pending ones at boot. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   CreateResellersAndSettings1764028800002,
   CreateClients1764028800003,
   CreateExchangeRatesAndTransactions1764028800004,
+  AddUsersTokenVersion1764028800005,
 ];

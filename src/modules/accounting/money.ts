@@ -1,8 +1,4 @@
-import Decimal from 'decimal.js';
-
-// Enough significant digits that no product of an amount and a rate, nor any sum, is ever rounded
-// implicitly: the only rounding is the explicit one below.
-Decimal.set({ precision: 64, rounding: Decimal.ROUND_HALF_EVEN });
+import Decimal from '../../platform/money/decimal';
 
 /**
  * Amounts and balances: numeric(20, 8), 12 digits before the point and 8 after.

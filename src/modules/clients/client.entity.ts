@@ -1,4 +1,4 @@
-import Decimal from 'decimal.js';
+import Decimal from '../../platform/money/decimal';
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { CreatedAtColumn, DecimalColumn } from '../../platform/database/columns';
 import { ResellerLimited } from '../../platform/tenancy/reseller-limited.decorator';

@@ -19,11 +19,12 @@ import {
   ValidateBy,
   ValidateIf,
 } from 'class-validator';
-import Decimal from 'decimal.js';
+import Decimal from '../money/decimal';
 import { IANAZone } from 'luxon';
-import { isIP } from 'node:net';
 import type { Type } from '@nestjs/common';
 import { RequestContexts } from '../context/request-context';
+import { ExactNumber } from '../http/exact-number';
+import { isIpOrCidr } from '../http/ip-addresses';
 import { parseDateTime } from '../time/datetime';
 
 /** A JSON Schema fragment, as it appears in the OpenAPI and OpenRPC documents. */
@@ -263,13 +264,6 @@ export function IpListField(options: CommonOptions = {}): PropertyDecorator {
   );
 }
 
-export function isIpOrCidr(value: string): boolean {
-  const [address, prefix, extra] = value.split('/');
-  const version = isIP(address);
-  if (version === 0 || extra !== undefined) return false;
-  if (prefix === undefined) return true;
-  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
-}
 
 const DATETIME_MESSAGE = 'must be a datetime such as 2026-11-25 09:30:00 or 2026-11-25T09:30:00-05:00';
 
@@ -299,16 +293,9 @@ export interface DecimalOptions extends CommonOptions {
   nonZero?: boolean;
 }
 
-// JSON numbers arrive as binary floats: up to 15 significant digits they say exactly what was written.
-const EXACT_FLOAT_DIGITS = 15;
-
 /** Checks a decimal and answers its problem, if any. */
 function decimalProblem(value: unknown, options: DecimalOptions): string | undefined {
-  if (!(value instanceof Decimal)) {
-    return typeof value === 'number' && Number.isFinite(value)
-      ? `has more than ${EXACT_FLOAT_DIGITS} significant digits: send it as a string to keep them`
-      : 'must be a decimal number, e.g. 10.25 or "10.25"';
-  }
+  if (!(value instanceof Decimal)) return 'must be a decimal number, e.g. 10.25 or "10.25"';
   if (value.decimalPlaces() > options.scale) return `must have at most ${options.scale} decimal places`;
   if (value.abs().gte(new Decimal(10).pow(options.integerDigits))) {
     return `must be less than ${new Decimal(10).pow(options.integerDigits).toFixed()} in absolute value`;
@@ -329,11 +316,10 @@ export function DecimalField(options: DecimalOptions): PropertyDecorator {
   return apply(
     ...presence(options),
     Transform(({ value }) => {
+      if (value instanceof ExactNumber) return new Decimal(value.text);
       if (typeof value === 'string' && DECIMAL_TEXT.test(value.trim())) return new Decimal(value.trim());
-      if (typeof value === 'number' && Number.isFinite(value)) {
-        const decimal = new Decimal(value);
-        return decimal.precision(true) <= EXACT_FLOAT_DIGITS ? decimal : value;
-      }
+      // A JSON number that reached here as a float is exactly its shortest form (the body parser kept any other).
+      if (typeof value === 'number' && Number.isFinite(value)) return new Decimal(value);
       return value;
     }),
     ValidateBy({
@@ -346,7 +332,7 @@ export function DecimalField(options: DecimalOptions): PropertyDecorator {
     declare(
       {
         ...options,
-        description: `${options.description ? `${options.description}. ` : ''}Exact decimal: a JSON number (up to ${EXACT_FLOAT_DIGITS} significant digits) or a numeric string, at most ${options.scale} decimal places`,
+        description: `${options.description ? `${options.description}. ` : ''}Exact decimal: a JSON number or a numeric string (every digit is kept), at most ${options.scale} decimal places`,
       },
       {
         type: 'number',

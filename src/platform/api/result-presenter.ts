@@ -1,5 +1,5 @@
 import { Injectable, Type } from '@nestjs/common';
-import Decimal from 'decimal.js';
+import Decimal from '../money/decimal';
 import { TimeZones } from '../time/time-zones';
 import { fieldsOf } from './fields';
 import type { ResultSpec } from './api-method.types';

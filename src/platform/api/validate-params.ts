@@ -2,6 +2,7 @@ import type { Type } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate, ValidationError } from 'class-validator';
 import { ValidationFailed } from '../errors/domain-error';
+import { ExactNumber } from '../http/exact-number';
 import { fieldsOf } from './fields';
 
 export type RawParams = Record<string, unknown>;
@@ -10,8 +11,9 @@ export type RawParams = Record<string, unknown>;
 export async function validateParams<T extends object>(type: Type<T> | undefined, raw: RawParams): Promise<T> {
   const known = new Set(type ? fieldsOf(type).map((field) => field.name) : []);
   const problems: Record<string, string> = {};
-  for (const key of Object.keys(raw)) {
+  for (const [key, value] of Object.entries(raw)) {
     if (!known.has(key)) problems[key] = 'is not allowed';
+    else if (holdsObject(value)) problems[key] = 'must not be an object';
   }
   if (Object.keys(problems).length > 0) throw new ValidationFailed(problems);
   if (!type) return {} as T;
@@ -25,6 +27,13 @@ export async function validateParams<T extends object>(type: Type<T> | undefined
   });
   if (errors.length > 0) throw new ValidationFailed(collectProblems(errors));
   return instance;
+}
+
+const isObject = (value: unknown) => value !== null && typeof value === 'object' && !(value instanceof ExactNumber);
+
+/** No field takes objects: refusing them here keeps crafted ones (e.g. a `constructor` key) from the transformer. */
+function holdsObject(value: unknown): boolean {
+  return Array.isArray(value) ? value.some(isObject) : isObject(value);
 }
 
 function collectProblems(errors: ValidationError[], prefix = ''): Record<string, string> {

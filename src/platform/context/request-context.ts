@@ -4,6 +4,8 @@ import type { Principal } from '../auth/principal';
 /** What is known about the request being served; lives for the whole request, both protocols. */
 export interface RequestContext {
   requestId: string;
+  /** Identifies the request's unit of work, the same in the copies made per JSON-RPC call. */
+  unit: symbol;
   /** The caller's address: the socket's, or X-Forwarded-For's when TRUST_PROXY is set. */
   clientIp?: string;
   principal?: Principal;

@@ -1,4 +1,4 @@
-import Decimal from 'decimal.js';
+import Decimal from '../money/decimal';
 import { Column, ColumnOptions, CreateDateColumn, ValueTransformer } from 'typeorm';
 import type { DatabaseConfig } from '../../config/config';
 

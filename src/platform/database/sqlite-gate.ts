@@ -4,9 +4,9 @@ import { RequestContexts } from '../context/request-context';
 /** The owner of work running outside any request (boot, migrations). */
 const OUTSIDE_REQUESTS = Symbol('outside requests');
 
-type Owner = object | symbol;
+type Owner = symbol;
 
-/** A FIFO lock held by one owner (a request's context) at a time. */
+/** A FIFO lock held by one owner (a request's unit of work) at a time. */
 class TransactionGate {
   holder?: Owner;
   private readonly waiting: (() => void)[] = [];
@@ -43,7 +43,7 @@ export function serializeSqliteTransactions(dataSource: DataSource): void {
   if (dataSource.options.type !== 'better-sqlite3') return;
   const runner: QueryRunner = dataSource.createQueryRunner(); // the driver's one shared runner
   const gate = new TransactionGate();
-  const owner = (): Owner => RequestContexts.current() ?? OUTSIDE_REQUESTS;
+  const owner = (): Owner => RequestContexts.current()?.unit ?? OUTSIDE_REQUESTS;
   const query = runner.query.bind(runner);
   const startTransaction = runner.startTransaction.bind(runner);
   const commitTransaction = runner.commitTransaction.bind(runner);

@@ -1,16 +1,48 @@
 import express, { ErrorRequestHandler, RequestHandler } from 'express';
+import { parse as parseLossless } from 'lossless-json';
+import Decimal from '../money/decimal';
 import { PayloadTooLarge, ValidationFailed } from '../errors/domain-error';
 import { renderError, restErrorBody } from '../errors/error-mapping';
 import { RPC_PATHS } from '../rpc/rpc.controller';
 import { RpcErrorCode, rpcError, STANDARD_MESSAGES } from '../rpc/rpc.protocol';
+import { ExactNumber } from './exact-number';
 import { toJson } from './json';
+
+// A run of 16 or more digits (a point may sit among them): a number a binary float may not hold exactly.
+const LONG_NUMBER = /(?:\d\.?){16,}/;
+
+/** A JSON number as a JS number when that is exact, else its text kept in an ExactNumber. */
+function readNumber(text: string): number | ExactNumber {
+  const value = Number(text);
+  return Number.isFinite(value) && new Decimal(text).eq(value) ? value : new ExactNumber(text);
+}
+
+/** JSON.parse, except that numbers no float holds exactly keep their digits (see ExactNumber). */
+export function parseJson(text: string): unknown {
+  return LONG_NUMBER.test(text) ? parseLossless(text, null, readNumber) : JSON.parse(text);
+}
 
 /**
  * Every request body is read as JSON whatever its Content-Type: the platform's own examples
- * send `curl -d '{...}'`, which says application/x-www-form-urlencoded.
+ * send `curl -d '{...}'`, which says application/x-www-form-urlencoded. An empty body is no body.
  */
 export function jsonBodyParser(limitBytes: number): RequestHandler {
-  return express.json({ limit: limitBytes, strict: false, type: () => true });
+  const readText = express.text({ limit: limitBytes, type: () => true });
+  return (request, response, next) =>
+    readText(request, response, (error?: unknown) => {
+      if (error) return next(error);
+      const text: unknown = request.body;
+      if (typeof text !== 'string' || text.trim() === '') {
+        request.body = undefined;
+        return next();
+      }
+      try {
+        request.body = parseJson(text);
+      } catch {
+        return next(Object.assign(new Error('Invalid JSON'), { type: 'entity.parse.failed', status: 400 }));
+      }
+      next();
+    });
 }
 
 const isRpcRequest = (request: express.Request): boolean =>

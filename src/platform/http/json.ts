@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import Decimal from 'decimal.js';
+import Decimal from '../money/decimal';
 
 // Decimals leave as JSON numbers with every digit kept: JSON.stringify alone would go through a binary float.
 const MARK = `@@decimal:${randomBytes(8).toString('hex')}:`;

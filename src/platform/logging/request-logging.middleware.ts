@@ -11,7 +11,7 @@ export function requestLogging(logger: JsonLogger): RequestHandler {
     const incoming = request.headers['x-request-id'];
     const requestId = typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     response.setHeader('X-Request-Id', requestId);
-    const context: RequestContext = { requestId, clientIp: request.ip };
+    const context: RequestContext = { requestId, unit: Symbol(requestId), clientIp: request.ip };
     const started = process.hrtime.bigint();
     response.on('finish', () => {
       const fields = {

@@ -14,7 +14,7 @@ export class RpcController {
   @Public()
   @Post(RPC_PATHS)
   async handle(@Req() request: Request, @Res() response: Response): Promise<void> {
-    const reply = await this.engine.handle(request.body as unknown, request);
+    const reply = request.body === undefined ? this.engine.parseError() : await this.engine.handle(request.body as unknown, request);
     response.status(reply.status).set(reply.headers ?? {});
     if (reply.body === undefined) {
       response.end();

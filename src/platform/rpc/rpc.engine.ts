@@ -8,7 +8,7 @@ import { RawParams, validateParams } from '../api/validate-params';
 import { Authenticator } from '../auth/authenticator';
 import { RequestContexts } from '../context/request-context';
 import { ValidationFailed } from '../errors/domain-error';
-import { isInternal, renderError } from '../errors/error-mapping';
+import { isInternal, renderError, RenderedError } from '../errors/error-mapping';
 import { TimeZones } from '../time/time-zones';
 import { RpcErrorCode, RpcId, RpcResponse, rpcError, STANDARD_MESSAGES } from './rpc.protocol';
 
@@ -36,6 +36,11 @@ export class RpcEngine {
     private readonly timeZones: TimeZones,
   ) {}
 
+  /** The answer to a body that is not JSON at all (or no body). */
+  parseError(): RpcReply {
+    return { status: 200, body: rpcError(null, RpcErrorCode.ParseError, STANDARD_MESSAGES.parseError) };
+  }
+
   async handle(body: unknown, request: Request): Promise<RpcReply> {
     const batch = Array.isArray(body);
     if (batch && body.length === 0) {
@@ -52,24 +57,20 @@ export class RpcEngine {
     const calls = (batch ? body : [body]).map(parseCall);
     RequestContexts.require().rpcMethods = calls.flatMap((call) => (call.valid ? [call.method] : []));
 
-    const failure = await this.authenticateIfNeeded(calls, request);
-    if (failure) {
-      const id = !batch && calls[0].valid ? calls[0].id : null;
-      return { status: 401, body: rpcError(id, failure.rpcCode, failure.message, failure.data), headers: failure.headers };
-    }
+    const authFailure = await this.authenticateIfNeeded(calls, request);
 
     const responses: RpcResponse[] = [];
     const reply: Required<Omit<RpcReply, 'body'>> = { status: 200, headers: {} };
     for (const call of calls) {
-      const response = await this.execute(call, reply);
+      const response = await this.execute(call, reply, authFailure);
       if (response) responses.push(response);
     }
-    if (responses.length === 0) return { ...reply, status: 204 };
+    if (responses.length === 0) return { ...reply, status: reply.status === 200 ? 204 : reply.status };
     return { ...reply, body: batch ? responses : responses[0] };
   }
 
-  /** One authentication per HTTP request, and only when some call needs a caller. */
-  private async authenticateIfNeeded(calls: ParsedCall[], request: Request) {
+  /** One authentication per HTTP request, and only when some call needs a caller; answers the failure, if any. */
+  private async authenticateIfNeeded(calls: ParsedCall[], request: Request): Promise<RenderedError | undefined> {
     const needsCaller = calls.some((call) => {
       const method = call.valid ? this.registry.find(call.method) : undefined;
       return method !== undefined && !method.options.public;
@@ -85,26 +86,32 @@ export class RpcEngine {
     }
   }
 
-  /**
-   * Runs one call. Its error may add headers to the HTTP reply (Retry-After), and an
-   * authentication failure (a wrong password for iam.auth.jwt.authenticate) makes it a 401.
-   */
-  private async execute(call: ParsedCall, reply: Required<Omit<RpcReply, 'body'>>): Promise<RpcResponse | undefined> {
+  /** Runs one call; a method that needs a caller is refused when the request failed to authenticate. */
+  private async execute(
+    call: ParsedCall,
+    reply: Required<Omit<RpcReply, 'body'>>,
+    authFailure: RenderedError | undefined,
+  ): Promise<RpcResponse | undefined> {
     if (!call.valid) return rpcError(call.id, RpcErrorCode.InvalidRequest, STANDARD_MESSAGES.invalidRequest);
     const method = this.registry.find(call.method);
     if (!method) {
       return call.notification ? undefined : rpcError(call.id, RpcErrorCode.MethodNotFound, STANDARD_MESSAGES.methodNotFound);
     }
+    if (authFailure && !method.options.public) return this.failed(call, reply, authFailure);
     // Each call has its own `__tz`; the caller is shared by the whole batch.
     const context = { ...RequestContexts.require(), timezone: undefined };
     const outcome = await RequestContexts.run(context, () => this.invoke(method, call.params));
-    if (call.notification) return undefined;
-    if ('result' in outcome) return { jsonrpc: '2.0', id: call.id, result: outcome.result };
+    if ('result' in outcome) return call.notification ? undefined : { jsonrpc: '2.0', id: call.id, result: outcome.result };
     const rendered = renderError(outcome.error);
     if (isInternal(rendered)) this.logFailure(outcome.error, call.method);
+    return this.failed(call, reply, rendered);
+  }
+
+  /** A call's error; it may add headers to the HTTP reply (Retry-After) and make it a 401. */
+  private failed(call: ParsedCall & { valid: true }, reply: Required<Omit<RpcReply, 'body'>>, rendered: RenderedError) {
     Object.assign(reply.headers, rendered.headers);
     if (rendered.httpStatus === 401) reply.status = 401;
-    return rpcError(call.id, rendered.rpcCode, rendered.message, rendered.data);
+    return call.notification ? undefined : rpcError(call.id, rendered.rpcCode, rendered.message, rendered.data);
   }
 
   private async invoke(method: RegisteredMethod, params: unknown): Promise<{ result: unknown } | { error: unknown }> {

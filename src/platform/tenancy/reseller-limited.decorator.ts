@@ -1,5 +1,3 @@
-import type { Type } from '@nestjs/common';
-
 /**
  * How an entity belongs to a reseller: `read` is the column a row's visibility follows,
  * `write` the one a create or a move sets (they differ only for resellers: a reseller is seen by
@@ -20,10 +18,6 @@ export function ResellerLimited(limit: ResellerLimit): ClassDecorator {
   };
 }
 
-export function resellerLimitOf(target: Function | string): ResellerLimit | undefined {
+export function resellerLimitOf(target: unknown): ResellerLimit | undefined {
   return typeof target === 'function' ? LIMITS.get(target) : undefined;
-}
-
-export function isResellerLimited(target: Type<unknown>): boolean {
-  return LIMITS.has(target);
 }

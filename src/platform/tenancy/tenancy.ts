@@ -3,7 +3,7 @@ import { ObjectLiteral, Repository, SelectQueryBuilder } from 'typeorm';
 import { RequestContexts } from '../context/request-context';
 import { NotFound } from '../errors/domain-error';
 import { resellerLimitOf } from './reseller-limited.decorator';
-import { reaches, ResellerReach, UNLIMITED } from './reseller-reach';
+import { ResellerReach, UNLIMITED } from './reseller-reach';
 
 /** The caller's reach, from the request context; code running outside a request (boot, migrations) is the system. */
 export function currentReach(): ResellerReach {
@@ -16,12 +16,13 @@ export function currentReach(): ResellerReach {
  */
 @Injectable()
 export class Tenancy {
-  reach(): ResellerReach {
-    return currentReach();
-  }
-
-  reaches(resellerId: number | null | undefined): boolean {
-    return reaches(currentReach(), resellerId);
+  /**
+   * Runs `fn` as the system, outside the caller's reach: only for lookups that must see every
+   * reseller (a login being authenticated), never to answer the caller with what it loads.
+   */
+  asSystem<T>(fn: () => Promise<T>): Promise<T> {
+    const context = RequestContexts.current();
+    return context ? RequestContexts.run({ ...context, principal: undefined }, fn) : fn();
   }
 
   /** A query of the repository's entity limited to the caller's reach. */
@@ -40,7 +41,7 @@ export class Tenancy {
   /** One object by id within reach; missing and out of reach answer the same. */
   async findOne<E extends ObjectLiteral>(repository: Repository<E>, id: number): Promise<E> {
     const entity = await this.query(repository, 'target').andWhere('target.id = :id', { id }).getOne();
-    if (!entity) throw new NotFound(resellerLimitOf(repository.target as Function)?.objectName ?? repository.metadata.tableName, id);
+    if (!entity) throw new NotFound(resellerLimitOf(repository.target)?.objectName ?? repository.metadata.tableName, id);
     return entity;
   }
 }

@@ -1,4 +1,4 @@
-import Decimal from 'decimal.js';
+import Decimal from '../../../platform/money/decimal';
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { CreatedAtColumn, DateTimeColumn, DecimalColumn } from '../../../platform/database/columns';
 import { RATE } from '../money';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import Decimal from 'decimal.js';
+import Decimal from '../../../platform/money/decimal';
 import { DataSource, LessThanOrEqual, Repository } from 'typeorm';
 import { BusinessRuleViolation, NotFound, ValidationFailed } from '../../../platform/errors/domain-error';
 import { isUniqueViolation } from '../../../platform/database/query-errors';

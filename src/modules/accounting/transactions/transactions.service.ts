@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import Decimal from 'decimal.js';
+import Decimal from '../../../platform/money/decimal';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { BusinessRuleViolation, NotFound } from '../../../platform/errors/domain-error';
 import { isUniqueViolation } from '../../../platform/database/query-errors';

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { RequestContexts } from '../../../platform/context/request-context';
+import { Tenancy } from '../../../platform/tenancy/tenancy';
 import { AuthenticationFailed } from '../../../platform/errors/domain-error';
 import { UserEntity } from '../users/user.entity';
 import { ipAllowed } from './allowed-ips';
@@ -20,23 +21,27 @@ export class JwtAuthService {
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     private readonly tokens: JwtTokens,
     private readonly throttle: LoginThrottle,
+    private readonly tenancy: Tenancy,
   ) {}
 
   async authenticate({ login, password }: JwtAuthenticateParams): Promise<IssuedToken> {
     const address = RequestContexts.require().clientIp ?? 'unknown';
     this.throttle.check(login, address);
-    const user = await this.users.findOneBy({ login });
+    // Counted as a failure until proven right, so guesses sent in parallel are all counted.
+    const attempt = this.throttle.recordFailure(login, address);
+    // Any user of any reseller may log in: the lookup is not limited by the caller's reach.
+    const user = await this.tenancy.asSystem(() => this.users.findOneBy({ login }));
     const passwordMatches = await verifyPassword(password, user?.password_hash ?? (await this.decoyHash));
     if (!user || !passwordMatches || user.status !== 'active' || !ipAllowed(user.allowed_ips, address)) {
-      this.throttle.recordFailure(login, address);
       throw new AuthenticationFailed('Authentication failed: wrong login or password');
     }
-    this.throttle.recordSuccess(login);
-    return this.tokens.issue(user.id);
+    this.throttle.recordSuccess(login, address, attempt);
+    return this.tokens.issue(user);
   }
 
   /** A fresh token for the caller, whose current credentials were just checked. */
-  refresh(): Promise<IssuedToken> {
-    return this.tokens.issue(RequestContexts.require().principal!.userId);
+  async refresh(): Promise<IssuedToken> {
+    const userId = RequestContexts.require().principal!.userId;
+    return this.tokens.issue(await this.users.findOneByOrFail({ id: userId }));
   }
 }

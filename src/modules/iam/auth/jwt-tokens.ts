@@ -16,6 +16,12 @@ export interface IssuedToken {
   expires_at: Date;
 }
 
+export interface VerifiedToken {
+  userId: number;
+  /** The user's token_version when it was issued. */
+  version: number;
+}
+
 /** Signs and verifies the (deprecated) JWTs: HS256 only, with JWT_SECRET or a secret generated once and shared through the database. */
 @Injectable()
 export class JwtTokens {
@@ -27,22 +33,26 @@ export class JwtTokens {
     @InjectRepository(SettingEntity) private readonly settings: Repository<SettingEntity>,
   ) {}
 
-  async issue(userId: number): Promise<IssuedToken> {
+  async issue(user: { id: number; token_version: number }): Promise<IssuedToken> {
     const issuedAt = Math.floor(Date.now() / 1000);
     const expiresAt = issuedAt + this.config.jwt.ttlSeconds;
     const token = await this.jwt.signAsync(
-      { sub: String(userId), iat: issuedAt, exp: expiresAt },
+      { sub: String(user.id), ver: user.token_version, iat: issuedAt, exp: expiresAt },
       { secret: await this.getSecret(), algorithm: ALGORITHM },
     );
     return { token, expires_at: new Date(expiresAt * 1000) };
   }
 
-  /** The user id a valid token was issued to; undefined for anything invalid, expired, tampered or unsigned. */
-  async verify(token: string): Promise<number | undefined> {
+  /** Whom a valid token was issued to; undefined for anything invalid, expired, tampered or unsigned. */
+  async verify(token: string): Promise<VerifiedToken | undefined> {
     try {
-      const payload = await this.jwt.verifyAsync<{ sub?: string }>(token, { secret: await this.getSecret(), algorithms: [ALGORITHM] });
+      const payload = await this.jwt.verifyAsync<{ sub?: string; ver?: number }>(token, {
+        secret: await this.getSecret(),
+        algorithms: [ALGORITHM],
+      });
       const userId = Number(payload.sub);
-      return Number.isInteger(userId) && userId > 0 ? userId : undefined;
+      if (!Number.isInteger(userId) || userId <= 0 || !Number.isInteger(payload.ver)) return undefined;
+      return { userId, version: payload.ver! };
     } catch {
       return undefined;
     }

@@ -21,15 +21,21 @@ export class LoginThrottle {
     if (wait > 0) throw new TooManyRequests(Math.ceil(wait / 1000));
   }
 
-  recordFailure(login: string, address: string, now = Date.now()): void {
+  /** Counts a failure; answers its time, so a success can take it back. */
+  recordFailure(login: string, address: string, now = Date.now()): number {
     if (this.failures.size > MAX_KEYS) this.sweep(now);
     for (const key of [`login:${login.toLowerCase()}`, `address:${address}`]) {
       this.failures.set(key, [...this.recent(key, now), now]);
     }
+    return now;
   }
 
-  recordSuccess(login: string): void {
+  /** The attempt counted at `attempt` succeeded: it is taken back, and the login's failures forgotten. */
+  recordSuccess(login: string, address: string, attempt: number): void {
     this.failures.delete(`login:${login.toLowerCase()}`);
+    const times = this.failures.get(`address:${address}`) ?? [];
+    const index = times.lastIndexOf(attempt);
+    if (index >= 0) times.splice(index, 1);
   }
 
   /** Forgets every key whose failures all left the window. */

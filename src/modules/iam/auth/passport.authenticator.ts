@@ -47,8 +47,11 @@ export class PassportAuthenticator extends Authenticator {
     this.passport.use(
       JWT,
       new BearerTokenStrategy(async (token, request) => {
-        const userId = await this.tokens.verify(token);
-        return userId === undefined ? undefined : this.admit(await this.users.findOneBy({ id: userId }), request, 'jwt');
+        const verified = await this.tokens.verify(token);
+        if (!verified) return undefined;
+        const user = await this.users.findOneBy({ id: verified.userId });
+        // A token issued before the user's credentials or status last changed is revoked.
+        return user?.token_version === verified.version ? this.admit(user, request, 'jwt') : undefined;
       }),
     );
   }

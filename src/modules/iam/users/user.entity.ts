@@ -49,6 +49,10 @@ export class UserEntity {
   @Column({ type: 'varchar', length: 16 })
   api_key_prefix: string;
 
+  /** Bumped when the password, the key or the status changes: tokens issued before stop working. */
+  @Column({ type: 'integer', default: 0 })
+  token_version: number;
+
   @CreatedAtColumn()
   c_dt: Date;
 }

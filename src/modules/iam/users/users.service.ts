@@ -54,7 +54,9 @@ export class UsersService {
     if (changes.resellers_id !== undefined && changes.resellers_id !== null && changes.resellers_id !== user.resellers_id) {
       await this.resellers.activeReseller(changes.resellers_id);
     }
+    const revokesTokens = password !== undefined || (changes.status !== undefined && changes.status !== user.status);
     if (password !== undefined) user.password_hash = await hashPassword(password);
+    if (revokesTokens) user.token_version += 1;
     await this.saveUnique(this.users.merge(user, changes));
     return 1;
   }
@@ -68,12 +70,13 @@ export class UsersService {
     return 1;
   }
 
-  /** A new key for the user; the old one stops working at once. */
+  /** A new key for the user; the old one, and tokens issued before, stop working at once. */
   async regenerateApiKey(id: number): Promise<{ api_key: string }> {
     const user = await this.get(id);
     const key = issueApiKey();
     user.api_key_hash = key.hash;
     user.api_key_prefix = key.prefix;
+    user.token_version += 1;
     await this.users.save(user);
     return { api_key: key.key };
   }
