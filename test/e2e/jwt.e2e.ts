@@ -48,6 +48,8 @@ describe('JWT authentication (deprecated)', () => {
     expect(refreshed.status).toBe(200);
     expect(Object.keys(refreshed.body)).toEqual(['token', 'expires_at']);
     expect((await t.rest('GET', '/iam/users', undefined, bearer(refreshed.body.token))).status).toBe(200);
+    const extra = await t.rest('POST', '/iam/auth/jwt/refresh', { ttl: 99999 }, bearer(token));
+    expect([extra.status, extra.body.error.data]).toEqual([400, { ttl: 'is not allowed' }]);
   });
 
   it('refuses a wrong password or an unknown login with 401 / -32005', async () => {

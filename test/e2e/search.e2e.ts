@@ -96,6 +96,26 @@ describe('search conventions', () => {
     expect((await t.rest('GET', '/accounting/currencies?id=x')).body.error.data).toEqual({ id: 'must be a list of integer ids' });
   });
 
+  it('answers an empty list with nothing, still checking the rest', async () => {
+    expect((await t.rest('GET', '/accounting/currencies?id=')).body).toEqual([]);
+    expect((await t.rest('GET', '/accounting/currencies?id=&order=nope')).body.error.data).toEqual({
+      order: 'cannot order by "nope"; allowed: id, name, c_dt',
+    });
+  });
+
+  it('refuses ids beyond the id range and text with NUL characters', async () => {
+    expect((await t.rest('GET', '/accounting/currencies/3000000000')).body.error.data).toEqual({ id: 'must not be greater than 2147483647' });
+    expect((await t.rest('GET', '/accounting/currencies?id=3000000000')).body.error.data).toEqual({ id: 'must be a list of ids up to 2147483647' });
+    expect((await t.rpc('accounting.currencies.search', { q: 'a\u0000' })).body.error.data).toEqual({ q: 'must not contain NUL characters' });
+    expect((await t.rpc('accounting.currencies.create', { name: 'USD', description: '\u0000' })).body.error.data).toEqual({
+      description: 'must not contain NUL characters',
+    });
+  });
+
+  it('refuses a quick search where a resource offers none', async () => {
+    expect((await t.rest('GET', '/accounting/currencies/rates?q=x')).body.error.data).toEqual({ q: 'is not available for this search' });
+  });
+
   it('answers an unknown filter with 400', async () => {
     const rest = await t.rest('GET', '/accounting/currencies?colour=red');
     expect(rest.status).toBe(400);

@@ -141,6 +141,18 @@ describe('accounting.transactions', () => {
     expect(resting.body.error.data).toEqual({ code: 'currencies-rate-missing', message: `no exchange rate from currency #999 to #${usd} at that time` });
   });
 
+  it('refuses a booking whose converted amount would not fit', async () => {
+    const big = await aCurrency(t, 'BIG');
+    await t.rpc('accounting.currencies.rates.create', { currencies_id: big.id, to_currencies_id: usd, rate: '1000', effective_from: '2020-01-01' });
+    const client = await aClient(t, { currencies_id: usd });
+    const res = await t.rpc('accounting.transactions.create', { clients_id: client.id, type: 'payment', amount: '1500000000', currencies_id: big.id });
+    expect(res.body.error.data).toEqual({
+      code: 'transactions-amount-overflow',
+      message: "1500000000 converts to more than the client's currency can hold",
+    });
+    expect(await balanceOf(client.id)).toBe(0);
+  });
+
   it('keeps a client with transactions, and its currency, from being deleted', async () => {
     const client = await aClient(t, { currencies_id: usd });
     await aTransaction(t, { clients_id: client.id });
@@ -152,6 +164,12 @@ describe('accounting.transactions', () => {
     const eur = await aCurrency(t, 'EUR');
     const moved = await t.rpc('clients.update', { id: client.id, currencies_id: eur.id });
     expect(moved.body.error.data.code).toBe('clients-has-transactions');
+    const reseller = (await t.rpc('iam.resellers.create', { name: 'Elsewhere' })).body.result;
+    const rehomed = await t.rpc('clients.update', { id: client.id, resellers_id: reseller.id });
+    expect(rehomed.body.error.data).toEqual({
+      code: 'clients-has-transactions',
+      message: `client #${client.id} has transactions: it cannot move to another reseller`,
+    });
     expect((await t.rest('DELETE', `/accounting/currencies/${usd}`)).body.error.data.code).toBe('currencies-in-use');
   });
 

@@ -54,8 +54,12 @@ export class ClientsService {
         throw new BusinessRuleViolation('clients-has-transactions', `client #${id} has transactions: its currency cannot change`);
       }
     }
-    if (changes.resellers_id !== undefined && changes.resellers_id !== null && changes.resellers_id !== client.resellers_id) {
-      await this.resellers.activeReseller(changes.resellers_id);
+    if (changes.resellers_id !== undefined && changes.resellers_id !== client.resellers_id) {
+      if (changes.resellers_id !== null) await this.resellers.activeReseller(changes.resellers_id);
+      // Its transactions carry its reseller for isolation: they would stay behind.
+      if (await this.hasTransactions(id)) {
+        throw new BusinessRuleViolation('clients-has-transactions', `client #${id} has transactions: it cannot move to another reseller`);
+      }
     }
     await this.clients.save(this.clients.merge(client, changes));
     return 1;

@@ -1,5 +1,8 @@
 import { IdField } from './fields';
 
+/** Params of a method that takes none (`__tz` aside): anything sent is refused, as in every other method. */
+export class NoParams {}
+
 /** Params of get, delete and actions on one object. */
 export class IdParams {
   @IdField({ description: 'Object id' })

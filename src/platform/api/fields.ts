@@ -125,9 +125,15 @@ export function IntField(options: IntOptions = {}): PropertyDecorator {
   );
 }
 
+/** Ids are 32-bit integer columns. */
+export const MAX_ID = 2_147_483_647;
+
 /** A positive integer identifier. */
-export const IdField = (options: CommonOptions = {}): PropertyDecorator =>
-  IntField({ min: 1, max: Number.MAX_SAFE_INTEGER, example: 1, ...options });
+export const IdField = (options: CommonOptions = {}): PropertyDecorator => IntField({ min: 1, max: MAX_ID, example: 1, ...options });
+
+// PostgreSQL text cannot hold NUL, and SQLite's LIKE stops at it.
+const NO_NUL = /^[^\u0000]*$/;
+const NUL_MESSAGE = 'must not contain NUL characters';
 
 export interface StringOptions extends CommonOptions {
   minLength?: number;
@@ -142,6 +148,7 @@ export function StringField(options: StringOptions): PropertyDecorator {
   return apply(
     ...presence(options),
     IsString({ message: 'must be a string' }),
+    Matches(NO_NUL, { message: NUL_MESSAGE }),
     ...(minLength > 0 ? [MinLength(minLength, { message: tooShort })] : []),
     MaxLength(maxLength, { message: `must be at most ${maxLength} characters long` }),
     ...(pattern ? [Matches(pattern, { message: options.patternMessage ?? `must match ${pattern.source}` })] : []),
@@ -185,7 +192,8 @@ export function IdListField(options: CommonOptions = {}): PropertyDecorator {
     ArrayMaxSize(MAX_LIST, { message: `must hold at most ${MAX_LIST} ids` }),
     IsInt({ each: true, message: 'must be a list of integer ids' }),
     Min(1, { each: true, message: 'must be a list of positive ids' }),
-    declare({ ...options, optional: true }, { type: 'array', items: { type: 'integer', minimum: 1 } }),
+    Max(MAX_ID, { each: true, message: `must be a list of ids up to ${MAX_ID}` }),
+    declare({ ...options, optional: true }, { type: 'array', items: { type: 'integer', minimum: 1, maximum: MAX_ID } }),
   );
 }
 
@@ -209,6 +217,7 @@ export function StringListField(options: CommonOptions & { maxItems: number; max
     IsArray({ message: 'must be a list of strings' }),
     ArrayMaxSize(options.maxItems, { message: `must hold at most ${options.maxItems} values` }),
     IsString({ each: true, message: 'must be a list of strings' }),
+    Matches(NO_NUL, { each: true, message: NUL_MESSAGE }),
     Length(1, options.maxLength, { each: true, message: `each value must be 1 to ${options.maxLength} characters long` }),
     declare({ ...options, optional: true }, { type: 'array', items: { type: 'string', maxLength: options.maxLength } }),
   );

@@ -16,7 +16,8 @@ export async function validateParams<T extends object>(type: Type<T> | undefined
     else if (holdsObject(value)) problems[key] = 'must not be an object';
   }
   if (Object.keys(problems).length > 0) throw new ValidationFailed(problems);
-  if (!type) return {} as T;
+  // Nothing declared, nothing sent: nothing to validate.
+  if (!type || known.size === 0) return (type ? new type() : {}) as T;
 
   const instance = plainToInstance(type, raw);
   const errors = await validate(instance, {

@@ -1,5 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiMethod } from '../api/api-method.decorator';
+import { ApiMethod, Args } from '../api/api-method.decorator';
+import { NoParams } from '../api/common-params';
 import { MethodRegistry } from '../api/method-registry';
 import { JsonSchema } from '../api/fields';
 import { Public } from '../auth/public.decorator';
@@ -55,7 +56,7 @@ export class DocsController {
     result: { type: 'object', description: 'An OpenRPC 1.3 document' },
     public: true,
   })
-  discover(): JsonSchema {
+  discover(@Args() _params: NoParams): JsonSchema {
     this.openRpc ??= buildOpenRpc(this.registry.list());
     return this.openRpc;
   }

@@ -30,8 +30,8 @@ export function applySearch<E extends ObjectLiteral, P extends SearchParams>(
   for (const [param, column] of Object.entries(lists)) {
     const list = values[param];
     if (Array.isArray(list)) {
-      if (list.length === 0) return query.andWhere('1 = 0');
-      query.andWhere(`${alias}.${column} IN (:...${param})`, { [param]: list });
+      // An empty list matches nothing.
+      query.andWhere(list.length === 0 ? '1 = 0' : `${alias}.${column} IN (:...${param})`, { [param]: list });
     }
   }
 
@@ -42,7 +42,10 @@ export function applySearch<E extends ObjectLiteral, P extends SearchParams>(
     if (till !== undefined) query.andWhere(`${alias}.${column} < :${name}_till`, { [`${name}_till`]: till });
   }
 
-  if (params.q !== undefined && params.q !== '' && spec.quickSearch.length > 0) {
+  if (params.q !== undefined && spec.quickSearch.length === 0) {
+    throw ValidationFailed.field('q', 'is not available for this search');
+  }
+  if (params.q !== undefined && params.q !== '') {
     const condition = spec.quickSearch.map((column) => `LOWER(${alias}.${column}) LIKE :q ESCAPE '\\'`).join(' OR ');
     query.andWhere(`(${condition})`, { q: likePattern(params.q) });
   }

@@ -32,7 +32,7 @@ describe('parseDateTime', () => {
   });
 
   it('refuses what is not a datetime', () => {
-    for (const text of ['2026-02-30 10:00:00', '2026-13-01', 'yesterday', '2026-01-15 25:00:00', '15.01.2026', '']) {
+    for (const text of ['2026-02-30 10:00:00', '2026-13-01', 'yesterday', '2026-01-15 25:00:00', '15.01.2026', '', '2026-01-15T10:00:00+25:00', '2026-01-15T10:00:00+05:99']) {
       expect(parseDateTime(text, 'UTC')).toBeUndefined();
     }
   });

@@ -1,7 +1,7 @@
 import { DateTime, IANAZone } from 'luxon';
 
 const DATETIME =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?(Z|[+-](?:0\d|1[0-4]):?[0-5]\d)?$/i;
 
 /** ISO 8601 with the zone's offset at that instant, e.g. 2026-11-25T09:30:00-05:00. */
 export function formatDateTime(instant: Date, zone: string): string {

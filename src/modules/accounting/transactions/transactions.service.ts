@@ -45,6 +45,9 @@ export class TransactionsService {
     const currencyId = params.currencies_id ?? client.currencies_id;
     const { rate } = await this.conversion(currencyId, client.currencies_id, dt);
     const clientAmount = toScale(params.amount.times(rate), MONEY);
+    if (!fits(clientAmount, MONEY)) {
+      throw new BusinessRuleViolation('transactions-amount-overflow', `${params.amount.toFixed()} converts to more than the client's currency can hold`);
+    }
     if (clientAmount.isZero()) {
       throw new BusinessRuleViolation('transactions-zero-amount', `${params.amount.toFixed()} converts to 0 in the client's currency`);
     }

@@ -1,5 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { ApiMethod, Args } from '../../../platform/api/api-method.decorator';
+import { NoParams } from '../../../platform/api/common-params';
 import { JwtAuthenticateParams, JwtToken } from './dto/jwt.dto';
 import { JwtAuthService } from './jwt-auth.service';
 
@@ -27,7 +28,7 @@ export class JwtAuthController {
     summary: 'A new JWT for the caller, before the current one expires (deprecated)',
     result: JwtToken,
   })
-  refresh() {
+  refresh(@Args() _params: NoParams) {
     return this.auth.refresh();
   }
 }
