@@ -76,6 +76,37 @@ describe('server process', () => {
     expect(server.logs().some((line) => line.msg === 'SIGTERM received: draining in-flight requests')).toBe(true);
   });
 
+  it('stops a blocked user or a rotated key on every server process within a second', async () => {
+    const key = 'process-admin-key-0123456789';
+    const first = await start({ ADMIN_API_KEY: key });
+    await first.server.waitUntilListening();
+    const second = await start({ ADMIN_API_KEY: key });
+    await second.server.waitUntilListening();
+    const rpc = async (base: string, apiKey: string, method: string, params: object) => {
+      const res = await fetch(base, {
+        method: 'POST',
+        headers: { 'X-Api-Key': apiKey },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+      });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    const user = (await rpc(first.base, key, 'iam.users.create', { login: 'shared' })).body.result;
+    expect((await rpc(second.base, user.api_key, 'iam.users.get', { id: user.id })).status).toBe(200);
+
+    await rpc(first.base, key, 'iam.users.update', { id: user.id, status: 'blocked' });
+    expect((await rpc(first.base, user.api_key, 'iam.users.get', { id: user.id })).status).toBe(401);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await rpc(second.base, user.api_key, 'iam.users.get', { id: user.id })).status).toBe(401);
+
+    await rpc(first.base, key, 'iam.users.update', { id: user.id, status: 'active' });
+    const warm = await rpc(second.base, user.api_key, 'iam.users.get', { id: user.id });
+    expect(warm.status).toBe(200);
+    const rotated = (await rpc(first.base, key, 'iam.users.regenerate_api_key', { id: user.id })).body.result.api_key;
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await rpc(second.base, user.api_key, 'iam.users.get', { id: user.id })).status).toBe(401);
+    expect((await rpc(second.base, rotated, 'iam.users.get', { id: user.id })).status).toBe(200);
+  });
+
   it('refuses to start with bad configuration, listing every problem', async () => {
     const { server } = await start({ PORT: '0', DEFAULT_TIMEZONE: 'Nowhere/City', LOG_LEVEL: 'chatty' });
     expect(await server.exited).toBe(1);

@@ -7,6 +7,7 @@ import { JwtAuthService } from './auth/jwt-auth.service';
 import { JwtTokens } from './auth/jwt-tokens';
 import { LoginThrottle } from './auth/login-throttle';
 import { PassportAuthenticator } from './auth/passport.authenticator';
+import { PrincipalCache } from './auth/principal-cache';
 import { Principals } from './auth/principals';
 import { ResellerEntity } from './resellers/reseller.entity';
 import { ResellerTree } from './resellers/reseller-tree';
@@ -30,6 +31,7 @@ import { UsersService } from './users/users.service';
     JwtAuthService,
     LoginThrottle,
     Principals,
+    PrincipalCache,
     { provide: Authenticator, useClass: PassportAuthenticator },
   ],
   exports: [Authenticator, ResellersService],

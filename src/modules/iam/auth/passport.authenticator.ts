@@ -11,6 +11,7 @@ import { UserEntity } from '../users/user.entity';
 import { ipAllowed } from './allowed-ips';
 import { BearerTokenStrategy } from './bearer-token.strategy';
 import { JwtTokens } from './jwt-tokens';
+import { PrincipalCache } from './principal-cache';
 import { Principals } from './principals';
 import { hashApiKey } from './secrets';
 
@@ -33,15 +34,13 @@ export class PassportAuthenticator extends Authenticator {
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     private readonly tokens: JwtTokens,
     private readonly principals: Principals,
+    private readonly cache: PrincipalCache,
   ) {
     super();
     this.passport.use(
       API_KEY,
       new HeaderAPIKeyStrategy({ header: 'X-Api-Key', prefix: '' }, true, (key, done, request) => {
-        this.users
-          .findOneBy({ api_key_hash: hashApiKey(key) })
-          .then((user) => this.admit(user, request!, 'api-key'))
-          .then((principal) => done(null, principal ?? undefined), done);
+        this.principalForKey(key, request!).then((principal) => done(null, principal ?? undefined), done);
       }),
     );
     this.passport.use(
@@ -68,6 +67,17 @@ export class PassportAuthenticator extends Authenticator {
       });
       middleware(request, request.res, reject);
     });
+  }
+
+  private async principalForKey(key: string, request: Request): Promise<Principal | undefined> {
+    const hash = hashApiKey(key);
+    const cached = this.cache.get(hash);
+    // The cache remembers who the key belongs to; the address is checked on every request.
+    if (cached) return ipAllowed(cached.allowedIps, request.ip) ? cached.principal : undefined;
+    const user = await this.users.findOneBy({ api_key_hash: hash });
+    const principal = await this.admit(user, request, 'api-key');
+    if (principal) this.cache.set(hash, { principal, allowedIps: user!.allowed_ips });
+    return principal;
   }
 
   private async admit(user: UserEntity | null, request: Request, scheme: AuthScheme): Promise<Principal | undefined> {

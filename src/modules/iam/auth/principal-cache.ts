@@ -1,0 +1,65 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntitySubscriberInterface } from 'typeorm';
+import type { Principal } from '../../../platform/auth/principal';
+import { ResellerEntity } from '../resellers/reseller.entity';
+import { UserEntity } from '../users/user.entity';
+
+/** How long another server process may go on accepting a key that was just rotated or blocked (SPEC: within one second). */
+const TTL_MS = 1000;
+const MAX_ENTRIES = 10_000;
+
+export interface CachedCaller {
+  principal: Principal;
+  /** The user's allowed_ips: the caller's address is checked on every request, cached or not. */
+  allowedIps: string[];
+}
+
+/**
+ * Principals of recently seen API keys, for at most a second. Any write to users or resellers made
+ * by this process empties it at once, so here a change takes effect immediately; other processes
+ * see it within the second.
+ */
+@Injectable()
+export class PrincipalCache implements OnModuleInit, EntitySubscriberInterface {
+  private readonly entries = new Map<string, CachedCaller & { expires: number }>();
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  onModuleInit(): void {
+    this.dataSource.subscribers.push(this);
+  }
+
+  get(keyHash: string, now = Date.now()): CachedCaller | undefined {
+    const entry = this.entries.get(keyHash);
+    if (entry && entry.expires > now) return entry;
+    if (entry) this.entries.delete(keyHash);
+    return undefined;
+  }
+
+  set(keyHash: string, caller: CachedCaller, now = Date.now()): void {
+    if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
+    this.entries.set(keyHash, { ...caller, expires: now + TTL_MS });
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  // Entity events: users and resellers decide who a key's principal is and what it reaches.
+  afterInsert(event: { metadata: { target: unknown } }): void {
+    this.clearFor(event.metadata.target);
+  }
+
+  afterUpdate(event: { metadata: { target: unknown } }): void {
+    this.clearFor(event.metadata.target);
+  }
+
+  afterRemove(event: { metadata: { target: unknown } }): void {
+    this.clearFor(event.metadata.target);
+  }
+
+  private clearFor(target: unknown): void {
+    if (target === UserEntity || target === ResellerEntity) this.clear();
+  }
+}
