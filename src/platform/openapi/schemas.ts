@@ -35,11 +35,11 @@ export function objectSchema(fields: FieldSpec[]): JsonSchema {
   };
 }
 
+// No example: Swagger UI would fill it in for every "Try it out".
 export const TZ_SCHEMA: JsonSchema = {
   type: 'string',
   description:
-    'Time zone (IANA name) of the datetimes in and out of this call. Default: the caller\'s own time zone, else the server default.',
-  example: 'America/New_York',
+    'Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller\'s own time zone, else the server default.',
 };
 
 export const ERROR_CODES = {
