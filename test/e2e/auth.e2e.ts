@@ -32,7 +32,7 @@ describe('API-key authentication', () => {
       expect(res.body).toEqual({ jsonrpc: '2.0', id: 11, error: { code: -32005, ...AUTH_FAILED } });
     });
 
-    it('JSON-RPC answers each call of a batch needing a caller with -32005, public ones as usual, and HTTP 401', async () => {
+    it('JSON-RPC answers each call of a batch needing a caller with -32005, public ones as usual', async () => {
       const res = await t.rpcRaw(
         [
           { jsonrpc: '2.0', id: 1, method: 'rpc.discover' },
@@ -42,12 +42,28 @@ describe('API-key authentication', () => {
         ],
         { key },
       );
-      expect(res.status).toBe(401);
+      // Something was answered successfully: HTTP 200.
+      expect(res.status).toBe(200);
       expect(res.body.map((answer: { id: number }) => answer.id)).toEqual([1, 2, 3]);
       expect(res.body[0].result.openrpc).toBe('1.3.2');
       expect(res.body.slice(1)).toEqual([
         { jsonrpc: '2.0', id: 2, error: { code: -32005, ...AUTH_FAILED } },
         { jsonrpc: '2.0', id: 3, error: { code: -32005, ...AUTH_FAILED } },
+      ]);
+    });
+
+    it('JSON-RPC answers a batch where every call failed to authenticate with HTTP 401', async () => {
+      const res = await t.rpcRaw(
+        [
+          { jsonrpc: '2.0', id: 1, method: 'accounting.currencies.search' },
+          { jsonrpc: '2.0', id: 2, method: 'accounting.currencies.get', params: { id: 1 } },
+        ],
+        { key },
+      );
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual([
+        { jsonrpc: '2.0', id: 1, error: { code: -32005, ...AUTH_FAILED } },
+        { jsonrpc: '2.0', id: 2, error: { code: -32005, ...AUTH_FAILED } },
       ]);
     });
 

@@ -138,7 +138,7 @@ describe('accounting.transactions', () => {
     const missing = await t.rpc('accounting.transactions.create', { clients_id: 999, type: 'charge', amount: 1 });
     expect(missing.body.error.data).toEqual({ code: 'not_found', object_name: 'clients', object_id: '999' });
     const resting = await t.rpc('accounting.transactions.create', { clients_id: client.id, type: 'charge', amount: 1, currencies_id: 999 });
-    expect(resting.body.error.data).toEqual({ code: 'currencies-rate-missing', message: `no exchange rate from currency #999 to #${usd} at that time` });
+    expect(resting.body.error.data).toEqual({ code: 'not_found', object_name: 'currencies', object_id: '999' });
   });
 
   it('refuses a booking whose converted amount would not fit', async () => {

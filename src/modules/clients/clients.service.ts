@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
-import { BusinessRuleViolation } from '../../platform/errors/domain-error';
+import { DataSource, EntityManager, Repository } from 'typeorm';
+import { BusinessRuleViolation, NotFound } from '../../platform/errors/domain-error';
 import { isReferenced } from '../../platform/database/references';
 import { applySearch, SearchSpec } from '../../platform/search/search';
 import { Tenancy } from '../../platform/tenancy/tenancy';
@@ -46,39 +46,58 @@ export class ClientsService {
     return applySearch(this.tenancy.query(this.clients, 'client'), params, SEARCH).getMany();
   }
 
+  /** Changes only the fields sent, with the client's row locked against a booking that would depend on them. */
   async update({ id, ...changes }: UpdateClientParams): Promise<number> {
-    const client = await this.get(id);
-    if (changes.currencies_id !== undefined && changes.currencies_id !== client.currencies_id) {
-      await this.currencies.get(changes.currencies_id);
-      if (await this.hasTransactions(id)) {
-        throw new BusinessRuleViolation('clients-has-transactions', `client #${id} has transactions: its currency cannot change`);
+    return this.withLocked(id, async (client, manager) => {
+      if (changes.currencies_id !== undefined && changes.currencies_id !== client.currencies_id) {
+        await this.currencies.get(changes.currencies_id);
+        if (await this.hasTransactions(id)) {
+          throw new BusinessRuleViolation('clients-has-transactions', `client #${id} has transactions: its currency cannot change`);
+        }
       }
-    }
-    if (changes.resellers_id !== undefined && changes.resellers_id !== client.resellers_id) {
-      if (changes.resellers_id !== null) await this.resellers.activeReseller(changes.resellers_id);
-      // Its transactions carry its reseller for isolation: they would stay behind.
-      if (await this.hasTransactions(id)) {
-        throw new BusinessRuleViolation('clients-has-transactions', `client #${id} has transactions: it cannot move to another reseller`);
+      if (changes.resellers_id !== undefined && changes.resellers_id !== client.resellers_id) {
+        if (changes.resellers_id !== null) await this.resellers.activeReseller(changes.resellers_id);
+        // Its transactions carry its reseller for isolation: they would stay behind.
+        if (await this.hasTransactions(id)) {
+          throw new BusinessRuleViolation('clients-has-transactions', `client #${id} has transactions: it cannot move to another reseller`);
+        }
       }
-    }
-    await this.clients.save(this.clients.merge(client, changes));
-    return 1;
+      await manager.save(manager.create(ClientEntity, { ...changes, id }));
+      return 1;
+    });
   }
 
   async delete(id: number): Promise<number> {
-    const client = await this.get(id);
-    if (await this.hasTransactions(id)) {
-      throw new BusinessRuleViolation('clients-has-transactions', `client #${id} has transactions and cannot be deleted`);
-    }
-    await this.clients.remove(client);
-    return 1;
+    return this.withLocked(id, async (client, manager) => {
+      if (await this.hasTransactions(id)) {
+        throw new BusinessRuleViolation('clients-has-transactions', `client #${id} has transactions and cannot be deleted`);
+      }
+      await manager.remove(client);
+      return 1;
+    });
   }
 
   async archive(id: number): Promise<number> {
-    const client = await this.get(id);
-    client.status = 'archive';
-    await this.clients.save(client);
+    await this.get(id);
+    await this.clients.save(this.clients.create({ id, status: 'archive' }));
     return 1;
+  }
+
+  /**
+   * Runs `fn` in a database transaction holding the client's row (FOR UPDATE on PostgreSQL; SQLite
+   * has a single writer): bookings, and changes to what bookings depend on, queue on it. Only
+   * columns that `fn` saves are written, so no stale copy of the balance is ever written back.
+   */
+  async withLocked<T>(id: number, fn: (client: ClientEntity, manager: EntityManager) => Promise<T>): Promise<T> {
+    await this.get(id);
+    return this.dataSource.transaction(async (manager) => {
+      const client = await manager.findOne(ClientEntity, {
+        where: { id },
+        ...(this.dataSource.options.type === 'postgres' && { lock: { mode: 'pessimistic_write' as const } }),
+      });
+      if (!client) throw new NotFound('clients', id);
+      return fn(client, manager);
+    });
   }
 
   private hasTransactions(id: number): Promise<boolean> {

@@ -48,9 +48,15 @@ export function serializeSqliteTransactions(dataSource: DataSource): void {
   const startTransaction = runner.startTransaction.bind(runner);
   const commitTransaction = runner.commitTransaction.bind(runner);
   const rollbackTransaction = runner.rollbackTransaction.bind(runner);
-  const depth = () => (runner as unknown as { transactionDepth: number }).transactionDepth;
+  const state = runner as unknown as { transactionDepth: number; isTransactionActive: boolean };
+  const connection = () => (dataSource.driver as unknown as { databaseConnection: { inTransaction: boolean } }).databaseConnection;
   const releaseWhenDone = () => {
-    if (depth() === 0) gate.release();
+    // SQLite ends a transaction by itself on some errors (a full disk): TypeORM's count is then wrong.
+    if (state.transactionDepth > 0 && !connection().inTransaction) {
+      state.transactionDepth = 0;
+      state.isTransactionActive = false;
+    }
+    if (state.transactionDepth === 0) gate.release();
   };
 
   runner.query = (async (sql: string, parameters?: unknown[], structured?: boolean) => {

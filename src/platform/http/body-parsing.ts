@@ -8,8 +8,8 @@ import { RpcErrorCode, rpcError, STANDARD_MESSAGES } from '../rpc/rpc.protocol';
 import { ExactNumber } from './exact-number';
 import { toJson } from './json';
 
-// A run of 16 or more digits (a point may sit among them): a number a binary float may not hold exactly.
-const LONG_NUMBER = /(?:\d\.?){16,}/;
+// A run of 16 or more digits (a point may sit among them), or an exponent: a number a binary float may not hold exactly.
+const INEXACT_NUMBER = /(?:\d\.?){16,}|\d[eE][+-]?\d/;
 
 /** A JSON number as a JS number when that is exact, else its text kept in an ExactNumber. */
 function readNumber(text: string): number | ExactNumber {
@@ -19,7 +19,7 @@ function readNumber(text: string): number | ExactNumber {
 
 /** JSON.parse, except that numbers no float holds exactly keep their digits (see ExactNumber). */
 export function parseJson(text: string): unknown {
-  return LONG_NUMBER.test(text) ? parseLossless(text, null, readNumber) : JSON.parse(text);
+  return INEXACT_NUMBER.test(text) ? parseLossless(text, null, readNumber) : JSON.parse(text);
 }
 
 /**

@@ -9,6 +9,7 @@ import { Authenticator } from '../auth/authenticator';
 import { RequestContexts } from '../context/request-context';
 import { ValidationFailed } from '../errors/domain-error';
 import { isInternal, renderError, RenderedError } from '../errors/error-mapping';
+import { ExactNumber } from '../http/exact-number';
 import { TimeZones } from '../time/time-zones';
 import { RpcErrorCode, RpcId, RpcResponse, rpcError, STANDARD_MESSAGES } from './rpc.protocol';
 
@@ -16,6 +17,14 @@ import { RpcErrorCode, RpcId, RpcResponse, rpcError, STANDARD_MESSAGES } from '.
 type ParsedCall =
   | { valid: false; id: RpcId }
   | { valid: true; id: RpcId; notification: boolean; method: string; params: unknown };
+
+/** What the calls of one HTTP request add up to. */
+interface ReplyState {
+  headers: Record<string, string>;
+  /** Calls refused for failed authentication, and how many of them are answered (not notifications). */
+  unauthenticated: number;
+  unauthenticatedAnswers: number;
+}
 
 export interface RpcReply {
   status: number;
@@ -60,13 +69,15 @@ export class RpcEngine {
     const authFailure = await this.authenticateIfNeeded(calls, request);
 
     const responses: RpcResponse[] = [];
-    const reply: Required<Omit<RpcReply, 'body'>> = { status: 200, headers: {} };
+    const reply: ReplyState = { headers: {}, unauthenticated: 0, unauthenticatedAnswers: 0 };
     for (const call of calls) {
       const response = await this.execute(call, reply, authFailure);
       if (response) responses.push(response);
     }
-    if (responses.length === 0) return { ...reply, status: reply.status === 200 ? 204 : reply.status };
-    return { ...reply, body: batch ? responses : responses[0] };
+    // HTTP 401 when every call failed to authenticate; otherwise 200, or 204 when nothing is answered.
+    const allUnauthenticated = reply.unauthenticated > 0 && reply.unauthenticatedAnswers === responses.length;
+    const status = allUnauthenticated ? 401 : responses.length === 0 ? 204 : 200;
+    return { status, headers: reply.headers, ...(responses.length > 0 && { body: batch ? responses : responses[0] }) };
   }
 
   /** One authentication per HTTP request, and only when some call needs a caller; answers the failure, if any. */
@@ -89,7 +100,7 @@ export class RpcEngine {
   /** Runs one call; a method that needs a caller is refused when the request failed to authenticate. */
   private async execute(
     call: ParsedCall,
-    reply: Required<Omit<RpcReply, 'body'>>,
+    reply: ReplyState,
     authFailure: RenderedError | undefined,
   ): Promise<RpcResponse | undefined> {
     if (!call.valid) return rpcError(call.id, RpcErrorCode.InvalidRequest, STANDARD_MESSAGES.invalidRequest);
@@ -107,10 +118,13 @@ export class RpcEngine {
     return this.failed(call, reply, rendered);
   }
 
-  /** A call's error; it may add headers to the HTTP reply (Retry-After) and make it a 401. */
-  private failed(call: ParsedCall & { valid: true }, reply: Required<Omit<RpcReply, 'body'>>, rendered: RenderedError) {
+  /** A call's error; it may add headers to the HTTP reply (Retry-After) and counts toward a 401. */
+  private failed(call: ParsedCall & { valid: true }, reply: ReplyState, rendered: RenderedError) {
     Object.assign(reply.headers, rendered.headers);
-    if (rendered.httpStatus === 401) reply.status = 401;
+    if (rendered.httpStatus === 401) {
+      reply.unauthenticated++;
+      if (!call.notification) reply.unauthenticatedAnswers++;
+    }
     return call.notification ? undefined : rpcError(call.id, rendered.rpcCode, rendered.message, rendered.data);
   }
 
@@ -145,7 +159,8 @@ function parseCall(raw: unknown): ParsedCall {
   if (hasId && !isValidId(raw.id)) return { valid: false, id: null };
   const id = hasId ? (raw.id as RpcId) : null;
   if (raw.jsonrpc !== '2.0' || typeof raw.method !== 'string') return { valid: false, id };
-  if ('params' in raw && typeof raw.params !== 'object') return { valid: false, id };
-  if (raw.params === null) return { valid: false, id };
+  if ('params' in raw && (typeof raw.params !== 'object' || raw.params === null || raw.params instanceof ExactNumber)) {
+    return { valid: false, id };
+  }
   return { valid: true, id, notification: !hasId, method: raw.method, params: raw.params };
 }

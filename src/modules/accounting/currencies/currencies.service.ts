@@ -54,8 +54,8 @@ export class CurrenciesService {
   }
 
   async update({ id, ...changes }: UpdateCurrencyParams): Promise<number> {
-    const currency = await this.get(id);
-    await this.saveUnique(this.currencies.merge(currency, changes));
+    await this.get(id);
+    await this.saveUnique(this.currencies.create({ ...changes, id }));
     return 1;
   }
 

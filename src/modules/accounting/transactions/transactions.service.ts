@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
 import Decimal from '../../../platform/money/decimal';
-import { DataSource, EntityManager, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { BusinessRuleViolation, NotFound } from '../../../platform/errors/domain-error';
 import { isUniqueViolation } from '../../../platform/database/query-errors';
 import { applySearch, SearchSpec } from '../../../platform/search/search';
@@ -9,6 +9,7 @@ import { Tenancy } from '../../../platform/tenancy/tenancy';
 import { ClientEntity } from '../../clients/client.entity';
 import { ClientsService } from '../../clients/clients.service';
 import { fits, MONEY, toScale } from '../money';
+import { CurrenciesService } from '../currencies/currencies.service';
 import { ExchangeRatesService } from '../rates/exchange-rates.service';
 import { CreateTransactionParams, SearchTransactionsParams, TRANSACTION_ORDERS } from './dto/transaction.dto';
 import { TransactionEntity } from './transaction.entity';
@@ -28,49 +29,59 @@ export type BookingRule = 'postpaid' | 'prepaid';
 export class TransactionsService {
   constructor(
     @InjectRepository(TransactionEntity) private readonly transactions: Repository<TransactionEntity>,
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly tenancy: Tenancy,
     private readonly clients: ClientsService,
+    private readonly currencies: CurrenciesService,
     private readonly rates: ExchangeRatesService,
   ) {}
 
   /**
-   * Books a transaction and moves the client's balance in one database transaction, with the
-   * client's row locked, so concurrent bookings (from any number of server processes) queue on it:
-   * none is lost, none booked twice (external_id), none lets a prepaid client past its credit.
+   * Books a transaction and moves the client's balance in one database transaction holding the
+   * client's row, so concurrent bookings (from any number of server processes) queue on it: none
+   * is lost, none booked twice (external_id), none lets a prepaid client past its credit. The
+   * client's currency and reseller are read under that lock too.
    */
   async book(params: CreateTransactionParams, rule: BookingRule): Promise<TransactionEntity> {
-    const client = await this.clients.get(params.clients_id);
     const dt = params.dt ?? new Date();
-    const currencyId = params.currencies_id ?? client.currencies_id;
-    const { rate } = await this.conversion(currencyId, client.currencies_id, dt);
-    const clientAmount = toScale(params.amount.times(rate), MONEY);
-    if (!fits(clientAmount, MONEY)) {
-      throw new BusinessRuleViolation('transactions-amount-overflow', `${params.amount.toFixed()} converts to more than the client's currency can hold`);
-    }
-    if (clientAmount.isZero()) {
-      throw new BusinessRuleViolation('transactions-zero-amount', `${params.amount.toFixed()} converts to 0 in the client's currency`);
-    }
-
+    if (params.currencies_id !== undefined) await this.currencies.get(params.currencies_id);
     try {
-      const booked = await this.dataSource.transaction((manager) =>
-        this.bookLocked(manager, client.id, rule, {
-          clients_id: client.id,
-          resellers_id: client.resellers_id,
-          type: params.type,
-          amount: params.amount,
-          currencies_id: currencyId,
-          client_amount: clientAmount,
-          rate,
-          dt,
-          notes: params.notes ?? null,
-          external_id: params.external_id ?? null,
-        }),
-      );
+      const booked = await this.clients.withLocked(params.clients_id, async (client, manager) => {
+        if (params.external_id !== undefined) {
+          const earlier = await manager.findOneBy(TransactionEntity, { clients_id: client.id, external_id: params.external_id });
+          if (earlier) return earlier;
+        }
+        const currencyId = params.currencies_id ?? client.currencies_id;
+        const { rate } = await this.conversion(currencyId, client.currencies_id, dt);
+        const clientAmount = this.convert(params.amount, rate);
+        const balance = client.balance.plus(clientAmount);
+        if (rule === 'prepaid' && clientAmount.isNegative() && !client.credit_unlimited && balance.plus(client.credit).isNegative()) {
+          throw new BusinessRuleViolation(
+            'low-balance',
+            `client #${client.id} has ${client.balance.plus(client.credit).toFixed()} available, ${clientAmount.negated().toFixed()} needed`,
+          );
+        }
+        if (!fits(balance, MONEY)) throw new BusinessRuleViolation('balance-overflow', `the balance of client #${client.id} would not fit`);
+        const transaction = await manager.save(
+          manager.create(TransactionEntity, {
+            clients_id: client.id,
+            resellers_id: client.resellers_id,
+            type: params.type,
+            amount: params.amount,
+            currencies_id: currencyId,
+            client_amount: clientAmount,
+            rate,
+            dt,
+            notes: params.notes ?? null,
+            external_id: params.external_id ?? null,
+          }),
+        );
+        await manager.save(manager.create(ClientEntity, { id: client.id, balance }));
+        return transaction;
+      });
       return this.get(booked.id);
     } catch (error) {
       // Two first attempts with one external_id raced past each other's check: the loser answers the winner's booking.
-      if (isUniqueViolation(error) && params.external_id !== undefined) return this.byExternalId(client.id, params.external_id);
+      if (isUniqueViolation(error) && params.external_id !== undefined) return this.byExternalId(params.clients_id, params.external_id);
       throw error;
     }
   }
@@ -83,33 +94,16 @@ export class TransactionsService {
     return applySearch(this.tenancy.query(this.transactions, 'transaction'), params, SEARCH).getMany();
   }
 
-  private async bookLocked(
-    manager: EntityManager,
-    clientId: number,
-    rule: BookingRule,
-    values: Omit<TransactionEntity, 'id' | 'c_dt'>,
-  ): Promise<TransactionEntity> {
-    const client = await manager.findOneOrFail(ClientEntity, {
-      where: { id: clientId },
-      // PostgreSQL: a row lock queues concurrent bookings; SQLite has a single writer already (see sqlite-gate).
-      ...(this.dataSource.options.type === 'postgres' && { lock: { mode: 'pessimistic_write' as const } }),
-    });
-    if (values.external_id !== null) {
-      const earlier = await manager.findOneBy(TransactionEntity, { clients_id: clientId, external_id: values.external_id });
-      if (earlier) return earlier;
+  /** The amount in the client's currency, rounded half to even at the money scale. */
+  private convert(amount: Decimal, rate: Decimal): Decimal {
+    const clientAmount = toScale(amount.times(rate), MONEY);
+    if (!fits(clientAmount, MONEY)) {
+      throw new BusinessRuleViolation('transactions-amount-overflow', `${amount.toFixed()} converts to more than the client's currency can hold`);
     }
-    const balance = client.balance.plus(values.client_amount);
-    if (rule === 'prepaid' && values.client_amount.isNegative() && !client.credit_unlimited && balance.plus(client.credit).isNegative()) {
-      throw new BusinessRuleViolation(
-        'low-balance',
-        `client #${clientId} has ${client.balance.plus(client.credit).toFixed()} available, ${values.client_amount.negated().toFixed()} needed`,
-      );
+    if (clientAmount.isZero()) {
+      throw new BusinessRuleViolation('transactions-zero-amount', `${amount.toFixed()} converts to 0 in the client's currency`);
     }
-    if (!fits(balance, MONEY)) throw new BusinessRuleViolation('balance-overflow', `the balance of client #${clientId} would not fit`);
-    const transaction = await manager.save(manager.create(TransactionEntity, values));
-    client.balance = balance;
-    await manager.save(client);
-    return transaction;
+    return clientAmount;
   }
 
   private async conversion(from: number, to: number, dt: Date): Promise<{ rate: Decimal }> {

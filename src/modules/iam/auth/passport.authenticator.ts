@@ -74,9 +74,10 @@ export class PassportAuthenticator extends Authenticator {
     const cached = this.cache.get(hash);
     // The cache remembers who the key belongs to; the address is checked on every request.
     if (cached) return ipAllowed(cached.allowedIps, request.ip) ? cached.principal : undefined;
+    const readAt = this.cache.current();
     const user = await this.users.findOneBy({ api_key_hash: hash });
     const principal = await this.admit(user, request, 'api-key');
-    if (principal) this.cache.set(hash, { principal, allowedIps: user!.allowed_ips });
+    if (principal) this.cache.set(hash, { principal, allowedIps: user!.allowed_ips }, readAt);
     return principal;
   }
 

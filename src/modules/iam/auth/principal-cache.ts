@@ -23,6 +23,8 @@ export interface CachedCaller {
 @Injectable()
 export class PrincipalCache implements OnModuleInit, EntitySubscriberInterface {
   private readonly entries = new Map<string, CachedCaller & { expires: number }>();
+  /** Bumped by every clear: a caller read before a clear is not stored after it. */
+  private generation = 0;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
@@ -37,12 +39,19 @@ export class PrincipalCache implements OnModuleInit, EntitySubscriberInterface {
     return undefined;
   }
 
-  set(keyHash: string, caller: CachedCaller, now = Date.now()): void {
+  /** The generation to hand back to `set` with what is read now. */
+  current(): number {
+    return this.generation;
+  }
+
+  set(keyHash: string, caller: CachedCaller, readAt: number, now = Date.now()): void {
+    if (readAt !== this.generation) return;
     if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
     this.entries.set(keyHash, { ...caller, expires: now + TTL_MS });
   }
 
   clear(): void {
+    this.generation++;
     this.entries.clear();
   }
 

@@ -46,7 +46,7 @@ export class ResellersService {
       }
     }
     if (changes.status === 'deleted' && reseller.status !== 'deleted') await this.ensureUnused(id);
-    await this.resellers.save(this.resellers.merge(reseller, changes));
+    await this.resellers.save(this.resellers.create({ ...changes, id }));
     return 1;
   }
 
@@ -55,8 +55,7 @@ export class ResellersService {
     const reseller = await this.get(id);
     if (reseller.status === 'deleted') return 1;
     await this.ensureUnused(id);
-    reseller.status = 'deleted';
-    await this.resellers.save(reseller);
+    await this.resellers.save(this.resellers.create({ id, status: 'deleted' }));
     return 1;
   }
 

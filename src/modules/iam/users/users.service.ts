@@ -55,9 +55,15 @@ export class UsersService {
       await this.resellers.activeReseller(changes.resellers_id);
     }
     const revokesTokens = password !== undefined || (changes.status !== undefined && changes.status !== user.status);
-    if (password !== undefined) user.password_hash = await hashPassword(password);
-    if (revokesTokens) user.token_version += 1;
-    await this.saveUnique(this.users.merge(user, changes));
+    // Only the fields sent are written: a concurrent block or key rotation is never undone by a stale copy.
+    await this.saveUnique(
+      this.users.create({
+        ...changes,
+        id,
+        ...(password !== undefined && { password_hash: await hashPassword(password) }),
+        ...(revokesTokens && { token_version: user.token_version + 1 }),
+      }),
+    );
     return 1;
   }
 
@@ -74,10 +80,9 @@ export class UsersService {
   async regenerateApiKey(id: number): Promise<{ api_key: string }> {
     const user = await this.get(id);
     const key = issueApiKey();
-    user.api_key_hash = key.hash;
-    user.api_key_prefix = key.prefix;
-    user.token_version += 1;
-    await this.users.save(user);
+    await this.users.save(
+      this.users.create({ id, api_key_hash: key.hash, api_key_prefix: key.prefix, token_version: user.token_version + 1 }),
+    );
     return { api_key: key.key };
   }
 
