@@ -33,7 +33,7 @@ export class ClientsService {
 
   async create(params: CreateClientParams): Promise<ClientEntity> {
     await this.currencies.get(params.currencies_id);
-    if (params.resellers_id !== undefined && params.resellers_id !== null) await this.resellers.activeReseller(params.resellers_id);
+    await this.resellers.ensurePlaceable(params.resellers_id);
     const client = await this.clients.save(this.clients.create({ ...params, resellers_id: params.resellers_id ?? null }));
     return this.get(client.id);
   }
@@ -56,7 +56,7 @@ export class ClientsService {
         }
       }
       if (changes.resellers_id !== undefined && changes.resellers_id !== client.resellers_id) {
-        if (changes.resellers_id !== null) await this.resellers.activeReseller(changes.resellers_id);
+        await this.resellers.ensurePlaceable(changes.resellers_id);
         // Its transactions carry its reseller for isolation: they would stay behind.
         if (await this.hasTransactions(id)) {
           throw new BusinessRuleViolation('clients-has-transactions', `client #${id} has transactions: it cannot move to another reseller`);

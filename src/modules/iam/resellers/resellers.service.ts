@@ -24,7 +24,7 @@ export class ResellersService {
   ) {}
 
   async create({ name, parent_id }: CreateResellerParams): Promise<ResellerEntity> {
-    if (parent_id !== undefined && parent_id !== null) await this.activeReseller(parent_id);
+    await this.ensurePlaceable(parent_id);
     const reseller = await this.resellers.save(this.resellers.create({ name, parent_id: parent_id ?? null }));
     return this.get(reseller.id);
   }
@@ -40,7 +40,7 @@ export class ResellersService {
   async update({ id, ...changes }: UpdateResellerParams): Promise<number> {
     const reseller = await this.get(id);
     if (changes.parent_id !== undefined && changes.parent_id !== reseller.parent_id && changes.parent_id !== null) {
-      await this.activeReseller(changes.parent_id);
+      await this.ensurePlaceable(changes.parent_id);
       if ((await this.tree.subtree(id)).includes(changes.parent_id)) {
         throw new BusinessRuleViolation('resellers-cycle', `reseller #${id} cannot be moved beneath itself`);
       }
@@ -59,13 +59,13 @@ export class ResellersService {
     return 1;
   }
 
-  /** A reseller to place something under: it must be within reach and not deleted. */
-  async activeReseller(id: number): Promise<ResellerEntity> {
+  /** Checks a reseller to place something under: within reach and not deleted (none: nothing to check). */
+  async ensurePlaceable(id: number | null | undefined): Promise<void> {
+    if (id === null || id === undefined) return;
     const reseller = await this.get(id);
     if (reseller.status === 'deleted') {
       throw new BusinessRuleViolation('resellers-deleted', `reseller #${id} is deleted`);
     }
-    return reseller;
   }
 
   /** Active users, clients (any table with resellers_id and status) and child resellers keep a reseller in use. */

@@ -27,7 +27,7 @@ export class UsersService {
 
   /** Creates the user; the answer carries its API key, the only time it is shown. */
   async create({ password, ...fields }: CreateUserParams): Promise<UserEntity & { api_key: string }> {
-    if (fields.resellers_id !== undefined && fields.resellers_id !== null) await this.resellers.activeReseller(fields.resellers_id);
+    await this.resellers.ensurePlaceable(fields.resellers_id);
     const key = issueApiKey();
     const user = this.users.create({
       ...fields,
@@ -51,9 +51,7 @@ export class UsersService {
 
   async update({ id, password, ...changes }: UpdateUserParams): Promise<number> {
     const user = await this.get(id);
-    if (changes.resellers_id !== undefined && changes.resellers_id !== null && changes.resellers_id !== user.resellers_id) {
-      await this.resellers.activeReseller(changes.resellers_id);
-    }
+    if (changes.resellers_id !== user.resellers_id) await this.resellers.ensurePlaceable(changes.resellers_id);
     const revokesTokens = password !== undefined || (changes.status !== undefined && changes.status !== user.status);
     // Only the fields sent are written: a concurrent block or key rotation is never undone by a stale copy.
     await this.saveUnique(
