@@ -79,6 +79,14 @@ describe('clients', () => {
     expect(exact.text).toContain('"credit":123456789012.12345678');
     const tooFine = await t.rawRest('POST', '/clients', `{"name": "Digits", "currencies_id": ${usd}, "credit": 1.0000000000000001}`);
     expect(tooFine.body.error.data).toEqual({ credit: 'must have at most 8 decimal places' });
+    for (const [number, problem] of [
+      ['1e400', 'must be less than 1000000000000 in absolute value'],
+      ['1e-400', 'must have at most 8 decimal places'],
+      ['-1E+2', 'must be at least 0'],
+    ]) {
+      const res = await t.rawRest('POST', '/clients', `{"name": "Digits", "currencies_id": ${usd}, "credit": ${number}}`);
+      expect({ number, data: res.body.error.data }).toEqual({ number, data: { credit: problem } });
+    }
     const notAnInteger = await t.rawRest('POST', '/clients', `{"name": "Digits", "currencies_id": 12345678901234567890}`);
     expect(notAnInteger.body.error.data).toEqual({ currencies_id: 'must be an integer' });
     const rpc = await t.rpcRaw(`{"jsonrpc": "2.0", "id": 12345678901234567890, "method": "clients.get", "params": {"id": 1}}`);
