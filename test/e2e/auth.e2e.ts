@@ -119,6 +119,8 @@ describe('API-key authentication', () => {
       'GET /api/docs',
       'GET /api/docs/json',
       'GET /api/docs/openrpc',
+      'GET /api/health/live',
+      'GET /api/health/ready',
       'GET /docs',
       'GET /docs/json',
       'GET /docs/openrpc',

@@ -53,7 +53,7 @@ describe('API documents', () => {
     expect(get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Currency' });
     expect(Object.keys(get.responses).sort()).toEqual(['200', '400', '401', '404', '500']);
     const search = doc.paths['/accounting/currencies'].get;
-    expect(search.parameters.map((p: { name: string }) => p.name)).toEqual(['limit', 'offset', 'order', 'q', 'id', 'name', '__tz']);
+    expect(search.parameters.map((p: { name: string }) => p.name)).toEqual(['limit', 'offset', 'order', 'id', 'q', 'name', '__tz']);
     const create = doc.paths['/accounting/currencies'].post;
     expect(create.requestBody.content['application/json'].schema.required).toEqual(['name']);
     expect(doc.paths['/'].post.description).toContain('`accounting.currencies.get`');

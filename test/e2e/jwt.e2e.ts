@@ -47,6 +47,7 @@ describe('JWT authentication (deprecated)', () => {
     const refreshed = await t.rest('POST', '/iam/auth/jwt/refresh', undefined, bearer(token));
     expect(refreshed.status).toBe(200);
     expect(Object.keys(refreshed.body)).toEqual(['token', 'expires_at']);
+    expect(refreshed.body.token).not.toBe(token);
     expect((await t.rest('GET', '/iam/users', undefined, bearer(refreshed.body.token))).status).toBe(200);
     const extra = await t.rest('POST', '/iam/auth/jwt/refresh', { ttl: 99999 }, bearer(token));
     expect([extra.status, extra.body.error.data]).toEqual([400, { ttl: 'is not allowed' }]);

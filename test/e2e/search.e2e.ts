@@ -27,6 +27,8 @@ describe('search conventions', () => {
     expect(names(await t.rest('GET', '/accounting/currencies?limit=2&offset=1'))).toEqual(['EUR', 'GBP']);
     expect(names(await t.rpc('accounting.currencies.search', { limit: 2, offset: 4 }))).toEqual(['AUD', 'CAD']);
     expect(names(await t.rpc('accounting.currencies.search', { offset: 6 }))).toEqual([]);
+    expect(names(await t.rest('GET', '/accounting/currencies?offset=9007199254740991'))).toEqual([]);
+    expect(names(await t.rpc('accounting.currencies.search', { offset: 9007199254740991 }))).toEqual([]);
   });
 
   it('defaults to pages of 20', async () => {
@@ -113,7 +115,7 @@ describe('search conventions', () => {
   });
 
   it('refuses a quick search where a resource offers none', async () => {
-    expect((await t.rest('GET', '/accounting/currencies/rates?q=x')).body.error.data).toEqual({ q: 'is not available for this search' });
+    expect((await t.rest('GET', '/accounting/currencies/rates?q=x')).body.error.data).toEqual({ q: 'is not allowed' });
   });
 
   it('answers an unknown filter with 400', async () => {

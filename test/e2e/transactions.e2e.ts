@@ -183,6 +183,7 @@ describe('accounting.transactions', () => {
     expect(ids(await t.rest('GET', `/accounting/transactions?clients_id=${client.id}&order=-dt`))).toEqual([c.id, b.id, a.id]);
     expect(ids(await t.rest('GET', `/accounting/transactions?clients_id=${client.id}&order=amount`))).toEqual([b.id, c.id, a.id]);
     expect(ids(await t.rpc('accounting.transactions.search', { clients_id: [client.id], type: ['charge', 'adjustment'] }))).toEqual([b.id, c.id]);
+    expect(ids(await t.rest('GET', `/accounting/transactions?clients_id=${client.id}&resellers_id=1`))).toEqual([]);
     expect(ids(await t.rpc('accounting.transactions.search', { clients_id: [client.id], dt_from: '2026-01-20', dt_till: '2026-02-01 09:00:00' }))).toEqual([b.id]);
     // In Tokyo, 2026-01-20 09:00 UTC is 18:00: the day of the 20th there starts at 15:00 UTC on the 19th.
     expect(ids(await t.rpc('accounting.transactions.search', { clients_id: [client.id], dt_from: '2026-01-20', dt_till: '2026-01-21', __tz: 'Asia/Tokyo' }))).toEqual([b.id]);

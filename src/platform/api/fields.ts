@@ -92,7 +92,7 @@ function apply(...decorators: PropertyDecorator[]): PropertyDecorator {
 
 /** Query strings carry text: "42" becomes 42 for integer fields, in REST and JSON-RPC alike. */
 const toInteger = (value: unknown): unknown =>
-  typeof value === 'string' && /^-?\d{1,15}$/.test(value.trim()) ? Number(value) : value;
+  typeof value === 'string' && /^-?\d{1,16}$/.test(value.trim()) ? Number(value) : value;
 
 const toBoolean = (value: unknown): unknown => {
   if (value === 'true' || value === '1') return true;

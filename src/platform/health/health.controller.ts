@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { Public } from '../auth/public.decorator';
 
 /** Liveness (the process answers) and readiness (the database answers too). */
-@Controller('health')
+@Controller(['health', 'api/health'])
 export class HealthController {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 

@@ -13,6 +13,7 @@ const STATUS: Record<ErrorName, string> = {
   not_found: '404',
   business: '422',
   too_many_requests: '429',
+  payload_too_large: '413',
   internal: '500',
 };
 
@@ -75,6 +76,7 @@ function operation(method: RegisteredMethod, collector: SchemaCollector): JsonSc
     'validation',
     ...(options.public ? [] : (['authentication'] as const)),
     ...((options.errors ?? []).filter((kind) => kind in STATUS) as ErrorName[]),
+    ...(hasBody ? (['payload_too_large'] as const) : []),
     'internal',
   ];
   return {

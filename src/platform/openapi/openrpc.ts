@@ -22,7 +22,7 @@ export function buildOpenRpc(methods: RegisteredMethod[]): JsonSchema {
     servers: [{ name: 'JSON-RPC 2.0 over HTTP POST', url: '/' }],
     methods: methods.map((method) => {
       const { options } = method;
-      const kinds = ['validation', ...(options.public ? [] : ['authentication']), ...(options.errors ?? [])];
+      const kinds = [...new Set(['validation', ...(options.public ? [] : ['authentication']), ...(options.errors ?? [])])];
       return {
         name: options.rpc,
         summary: options.summary,

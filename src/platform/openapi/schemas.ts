@@ -48,5 +48,6 @@ export const ERROR_CODES = {
   not_found: 'No such object within the caller\'s reach (HTTP 404, JSON-RPC -32004)',
   business: 'A business rule refused it; `data.code` says which (HTTP 422, JSON-RPC -32000)',
   too_many_requests: 'Too many requests; see Retry-After (HTTP 429, JSON-RPC -32029)',
+  payload_too_large: 'The body is over the size limit (HTTP 413)',
   internal: 'Unexpected failure, nothing internal revealed (HTTP 500, JSON-RPC -32603)',
 } as const;

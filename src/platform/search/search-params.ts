@@ -18,9 +18,12 @@ export class SearchParams {
   })
   order?: string[];
 
-  @StringField({ optional: true, maxLength: 255, description: 'Case-insensitive quick search; * is a wildcard' })
-  q?: string;
-
   @IdListField({ description: 'Only these ids' })
   id?: number[];
+}
+
+/** A search that also offers the quick search `q` over the resource's main text fields. */
+export class QuickSearchParams extends SearchParams {
+  @StringField({ optional: true, maxLength: 255, description: 'Case-insensitive quick search; * is a wildcard' })
+  q?: string;
 }

@@ -9,7 +9,7 @@ export interface SearchSpec<P extends SearchParams> {
   orders: readonly string[];
   /** Orderable decimal columns: ordered by numeric value where the dialect keeps decimals as text. */
   decimalOrders?: readonly string[];
-  /** Columns the quick search `q` looks in. */
+  /** Columns the quick search `q` looks in (params extending QuickSearchParams). */
   quickSearch: readonly string[];
   /** List filters: parameter → column, matched with IN. */
   lists?: Partial<Record<keyof P & string, string>>;
@@ -42,12 +42,10 @@ export function applySearch<E extends ObjectLiteral, P extends SearchParams>(
     if (till !== undefined) query.andWhere(`${alias}.${column} < :${name}_till`, { [`${name}_till`]: till });
   }
 
-  if (params.q !== undefined && spec.quickSearch.length === 0) {
-    throw ValidationFailed.field('q', 'is not available for this search');
-  }
-  if (params.q !== undefined && params.q !== '') {
+  const q = (params as { q?: string }).q;
+  if (q !== undefined && q !== '' && spec.quickSearch.length > 0) {
     const condition = spec.quickSearch.map((column) => `LOWER(${alias}.${column}) LIKE :q ESCAPE '\\'`).join(' OR ');
-    query.andWhere(`(${condition})`, { q: likePattern(params.q) });
+    query.andWhere(`(${condition})`, { q: likePattern(q) });
   }
 
   for (const { column, direction } of parseOrder(params.order, spec.orders)) {

@@ -10,7 +10,7 @@ import {
   ResultField,
   StringField,
 } from '../../../platform/api/fields';
-import { SearchParams } from '../../../platform/search/search-params';
+import { QuickSearchParams } from '../../../platform/search/search-params';
 import { digitsOf, MONEY } from '../../accounting/money';
 import { CLIENT_STATUSES, ClientStatus } from '../client.entity';
 import type Decimal from 'decimal.js';
@@ -19,7 +19,7 @@ const CREDIT = { ...digitsOf(MONEY), min: 0, description: 'Credit limit' };
 
 /** Fields a client may be created or updated with. */
 class ClientFields {
-  @EnumField(CLIENT_STATUSES, { optional: true, default: 'active' })
+  @EnumField(CLIENT_STATUSES, { optional: true })
   status?: ClientStatus;
 
   @IdField({
@@ -29,10 +29,10 @@ class ClientFields {
   })
   resellers_id?: number | null;
 
-  @DecimalField({ optional: true, ...CREDIT, default: 0, example: 1000 })
+  @DecimalField({ optional: true, ...CREDIT, example: 1000 })
   credit?: Decimal;
 
-  @BoolField({ optional: true, default: false, description: 'Prepaid bookings ignore the credit limit' })
+  @BoolField({ optional: true, description: 'Prepaid bookings ignore the credit limit' })
   credit_unlimited?: boolean;
 
   @StringField({ optional: true, nullable: true, maxLength: 255, example: 'Acme Ltd' })
@@ -57,6 +57,16 @@ export class CreateClientParams extends ClientFields {
 
   @IdField({ description: 'The currency of the account' })
   currencies_id: number;
+
+  // The same fields as on update, documented with the defaults a create applies.
+  @EnumField(CLIENT_STATUSES, { optional: true, default: 'active' })
+  declare status?: ClientStatus;
+
+  @DecimalField({ optional: true, ...CREDIT, default: 0, example: 1000 })
+  declare credit?: Decimal;
+
+  @BoolField({ optional: true, default: false, description: 'Prepaid bookings ignore the credit limit' })
+  declare credit_unlimited?: boolean;
 }
 
 export class UpdateClientParams extends ClientFields {
@@ -72,7 +82,7 @@ export class UpdateClientParams extends ClientFields {
 
 export const CLIENT_ORDERS = ['id', 'name', 'status', 'balance', 'c_dt'] as const;
 
-export class SearchClientsParams extends SearchParams {
+export class SearchClientsParams extends QuickSearchParams {
   @EnumListField(CLIENT_STATUSES)
   status?: ClientStatus[];
 

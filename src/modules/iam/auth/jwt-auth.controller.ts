@@ -15,7 +15,7 @@ export class JwtAuthController {
     description:
       'Deprecated: prefer API keys. Repeated failures for one login or from one address are throttled (429 / -32029 with Retry-After).',
     result: JwtToken,
-    errors: ['too_many_requests'],
+    errors: ['authentication', 'too_many_requests'],
     public: true,
   })
   authenticate(@Args() params: JwtAuthenticateParams) {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
@@ -37,7 +37,7 @@ export class JwtTokens {
     const issuedAt = Math.floor(Date.now() / 1000);
     const expiresAt = issuedAt + this.config.jwt.ttlSeconds;
     const token = await this.jwt.signAsync(
-      { sub: String(user.id), ver: user.token_version, iat: issuedAt, exp: expiresAt },
+      { sub: String(user.id), ver: user.token_version, jti: randomUUID(), iat: issuedAt, exp: expiresAt },
       { secret: await this.getSecret(), algorithm: ALGORITHM },
     );
     return { token, expires_at: new Date(expiresAt * 1000) };

@@ -1,5 +1,5 @@
 import { IdField, IntField, ResultField, StringField, StringListField } from '../../../../platform/api/fields';
-import { SearchParams } from '../../../../platform/search/search-params';
+import { QuickSearchParams } from '../../../../platform/search/search-params';
 
 const ISO_CODE = /^[A-Z]{3}$/;
 const ISO_CODE_MESSAGE = 'must be an ISO 4217 code: three capital letters, e.g. USD';
@@ -44,7 +44,7 @@ export class UpdateCurrencyParams {
 
 export const CURRENCY_ORDERS = ['id', 'name', 'c_dt'] as const;
 
-export class SearchCurrenciesParams extends SearchParams {
+export class SearchCurrenciesParams extends QuickSearchParams {
   @StringListField({ maxItems: 1000, maxLength: 3, description: 'Only these ISO codes', example: ['USD', 'EUR'] })
   name?: string[];
 }

@@ -9,7 +9,7 @@ import {
   ResultField,
   StringField,
 } from '../../../../platform/api/fields';
-import { SearchParams } from '../../../../platform/search/search-params';
+import { QuickSearchParams } from '../../../../platform/search/search-params';
 import { digitsOf, MONEY } from '../../money';
 import { TRANSACTION_TYPES, TransactionType } from '../transaction.entity';
 
@@ -44,9 +44,12 @@ export class CreateTransactionParams {
 
 export const TRANSACTION_ORDERS = ['id', 'dt', 'amount'] as const;
 
-export class SearchTransactionsParams extends SearchParams {
+export class SearchTransactionsParams extends QuickSearchParams {
   @IdListField()
   clients_id?: number[];
+
+  @IdListField()
+  resellers_id?: number[];
 
   @EnumListField(TRANSACTION_TYPES)
   type?: TransactionType[];

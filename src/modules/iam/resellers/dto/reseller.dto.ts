@@ -1,5 +1,5 @@
 import { EnumField, EnumListField, IdField, IdListField, ResultField, StringField } from '../../../../platform/api/fields';
-import { SearchParams } from '../../../../platform/search/search-params';
+import { QuickSearchParams } from '../../../../platform/search/search-params';
 import { RESELLER_STATUSES, ResellerStatus } from '../reseller.entity';
 
 export class CreateResellerParams {
@@ -30,7 +30,7 @@ export class UpdateResellerParams {
 
 export const RESELLER_ORDERS = ['id', 'name', 'status', 'c_dt'] as const;
 
-export class SearchResellersParams extends SearchParams {
+export class SearchResellersParams extends QuickSearchParams {
   @EnumListField(RESELLER_STATUSES)
   status?: ResellerStatus[];
 

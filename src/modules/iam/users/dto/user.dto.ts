@@ -9,7 +9,7 @@ import {
   StringField,
   TimezoneField,
 } from '../../../../platform/api/fields';
-import { SearchParams } from '../../../../platform/search/search-params';
+import { QuickSearchParams } from '../../../../platform/search/search-params';
 import { USER_STATUSES, UserStatus } from '../user.entity';
 
 const LOGIN = { minLength: 3, maxLength: 64, pattern: /^[A-Za-z0-9._@-]{3,64}$/, patternMessage: 'must be 3 to 64 letters, digits or . _ @ -' };
@@ -65,7 +65,7 @@ export class UpdateUserParams extends UserFields {
 
 export const USER_ORDERS = ['id', 'login', 'name', 'status', 'c_dt'] as const;
 
-export class SearchUsersParams extends SearchParams {
+export class SearchUsersParams extends QuickSearchParams {
   @EnumListField(USER_STATUSES)
   status?: UserStatus[];
 
