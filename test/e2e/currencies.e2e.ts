@@ -126,6 +126,8 @@ describe('accounting.currencies over REST and JSON-RPC', () => {
     const res = await t.rest('POST', '/accounting/currencies', [1, 2] as unknown as object);
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ error: { message: 'Invalid request', data: { body: 'must be a JSON object' } } });
+    const bigNumber = await t.rawRest('POST', '/accounting/currencies', '12345678901234567890');
+    expect(bigNumber.body).toEqual({ error: { message: 'Invalid request', data: { body: 'must be a JSON object' } } });
     const broken = await t.rawRest('POST', '/accounting/currencies', '{"name": "USD"');
     expect(broken.status).toBe(400);
     expect(broken.body).toEqual({ error: { message: 'Invalid request', data: { body: 'is not valid JSON' } } });

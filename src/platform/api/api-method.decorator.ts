@@ -14,6 +14,7 @@ import {
 import type { Request } from 'express';
 import { Public } from '../auth/public.decorator';
 import { ValidationFailed } from '../errors/domain-error';
+import { ExactNumber } from '../http/exact-number';
 import { API_METHOD, ApiMethodOptions, splitRoute, VERBS } from './api-method.types';
 import { ResultInterceptor } from './result.interceptor';
 import { RawParams, validateParams } from './validate-params';
@@ -40,10 +41,11 @@ const BODYLESS = new Set(['GET', 'DELETE', 'HEAD']);
 function collectRestParams(request: Request): RawParams {
   const query = normalizeQuery(request.query as Record<string, unknown>);
   if (BODYLESS.has(request.method) || request.body === undefined) return { ...query, ...request.params };
-  if (request.body === null || typeof request.body !== 'object' || Array.isArray(request.body)) {
+  const body: unknown = request.body;
+  if (body === null || typeof body !== 'object' || Array.isArray(body) || body instanceof ExactNumber) {
     throw ValidationFailed.field('body', 'must be a JSON object');
   }
-  return { ...query, ...(request.body as RawParams), ...request.params };
+  return { ...query, ...(body as RawParams), ...request.params };
 }
 
 /** `status[]=a&status[]=b` and `status=a&status=b` mean the same list. */
