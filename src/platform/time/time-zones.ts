@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { IANAZone } from 'luxon';
 import { APP_CONFIG } from '../../config/config.module';
 import type { AppConfig } from '../../config/config';
+import type { Principal } from '../auth/principal';
 import { RequestContexts } from '../context/request-context';
 import { ValidationFailed } from '../errors/domain-error';
 import type { RawParams } from '../api/validate-params';
@@ -24,13 +25,18 @@ export class TimeZones {
     if (asked !== undefined && (typeof asked !== 'string' || !IANAZone.isValidZone(asked))) {
       throw ValidationFailed.field(TZ_PARAM, 'must be an IANA time zone name such as America/New_York');
     }
-    context.timezone = (asked as string | undefined) ?? context.principal?.timezone ?? this.config.defaultTimezone;
+    context.timezone = (asked as string | undefined) ?? this.callerZone(context.principal);
     return rest;
   }
 
   effectiveZone(): string {
     const context = RequestContexts.current();
-    return context?.timezone ?? context?.principal?.timezone ?? this.config.defaultTimezone;
+    return context?.timezone ?? this.callerZone(context?.principal);
+  }
+
+  /** Without `__tz`: the caller's own zone, else the default. */
+  private callerZone(principal: Principal | undefined): string {
+    return principal?.timezone ?? this.config.defaultTimezone;
   }
 
   format(instant: Date, zone = this.effectiveZone()): string {
