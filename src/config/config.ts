@@ -7,14 +7,29 @@ export type DatabaseConfig =
   | { type: 'sqlite'; path: string }
   | { type: 'postgres'; url: string; schema?: string };
 
+/** Bounds on every database call, so no request waits forever (see SECURITY.md). */
+export interface DatabaseLimits {
+  /** Connections per process (PostgreSQL). */
+  poolSize: number;
+  /** Longest wait for a pooled connection, or to connect. */
+  acquireTimeoutMs: number;
+  /** Longest wait for a lock: a row, the tree, SQLite's writer. */
+  lockTimeoutMs: number;
+  /** Longest statement; a server that does not answer at all is given a second more. */
+  statementTimeoutMs: number;
+}
+
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
 export interface AppConfig {
   port: number;
   host: string;
   database: DatabaseConfig;
+  databaseLimits: DatabaseLimits;
   defaultTimezone: string;
   rpcBatchLimit: number;
+  /** Rows one request (a whole batch) may ask for; refused before any work beyond it. */
+  responseRowLimit: number;
   bodyLimitBytes: number;
   admin: { login: string; password?: string; apiKey?: string };
   jwt: { secret?: string; ttlSeconds: number };
@@ -35,6 +50,8 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 /** The one place that reads the environment: validated into a typed object, failing with the full list. */
+export const DEFAULT_DATABASE_LIMITS: DatabaseLimits = { poolSize: 20, acquireTimeoutMs: 5000, lockTimeoutMs: 5000, statementTimeoutMs: 15000 };
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const problems: string[] = [];
   const read = new EnvReader(env, problems);
@@ -43,8 +60,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
     port: read.int('PORT', 3080, 1, 65535),
     host: read.string('HOST', '0.0.0.0'),
     database: read.database('DATABASE_URL', 'sqlite:./data/billing.sqlite'),
+    databaseLimits: {
+      poolSize: read.int('DB_POOL_SIZE', DEFAULT_DATABASE_LIMITS.poolSize, 1, 1000),
+      acquireTimeoutMs: read.int('DB_ACQUIRE_TIMEOUT_MS', DEFAULT_DATABASE_LIMITS.acquireTimeoutMs, 100, 600000),
+      lockTimeoutMs: read.int('DB_LOCK_TIMEOUT_MS', DEFAULT_DATABASE_LIMITS.lockTimeoutMs, 100, 600000),
+      statementTimeoutMs: read.int('DB_STATEMENT_TIMEOUT_MS', DEFAULT_DATABASE_LIMITS.statementTimeoutMs, 100, 3600000),
+    },
     defaultTimezone: read.timezone('DEFAULT_TIMEZONE', 'UTC'),
     rpcBatchLimit: read.int('RPC_BATCH_LIMIT', 100, 1, 10000),
+    responseRowLimit: read.int('RESPONSE_ROW_LIMIT', 2000, 1000, 1000000),
     bodyLimitBytes: read.int('BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),
     admin: {
       login: read.string('ADMIN_LOGIN', 'admin'),

@@ -29,12 +29,12 @@ export interface TestApp {
   rpc(method: string, params?: unknown, options?: { key?: string | null; id?: number | string }): Promise<HttpReply>;
   /** A raw POST to the JSON-RPC endpoint. */
   rpcRaw(
-    body: string | object,
+    body: string | Buffer | object,
     options?: { key?: string | null; path?: string; contentType?: string; headers?: Record<string, string> },
   ): Promise<HttpReply>;
   rest(verb: Verb, path: string, body?: object, options?: { key?: string | null; headers?: Record<string, string> }): Promise<HttpReply>;
   /** A REST call with a body sent as is. */
-  rawRest(verb: Verb, path: string, body: string, options?: { contentType?: string }): Promise<HttpReply>;
+  rawRest(verb: Verb, path: string, body: string | Buffer, options?: { contentType?: string }): Promise<HttpReply>;
   /** Every log line written so far, parsed. */
   logs: Record<string, unknown>[];
   close(): Promise<void>;
@@ -66,6 +66,13 @@ async function throwawayDatabase(): Promise<{ database: DatabaseConfig; drop: ()
   };
 }
 
+/** A body sent byte for byte: text as is, bytes as they are (not as a JSON Buffer), anything else as JSON. */
+function rawBody(body: string | Buffer | object): string | Buffer {
+  if (typeof body === 'string' || Buffer.isBuffer(body)) return body;
+  if (body instanceof Uint8Array) return Buffer.from(body);
+  return JSON.stringify(body);
+}
+
 function reply(response: request.Response): HttpReply {
   return { status: response.status, body: response.body, headers: response.headers as Record<string, string>, text: response.text };
 }
@@ -88,7 +95,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       .post(options.path ?? '/')
       .set(options.headers ?? {})
       .set('Content-Type', options.contentType ?? 'application/json')
-      .send(typeof body === 'string' ? body : JSON.stringify(body));
+      .serialize((data: unknown) => data as string)
+      .send(rawBody(body));
     return reply(await withKey(test, options.key));
   };
 
@@ -105,7 +113,10 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       return reply(await withKey(test, options.key));
     },
     rawRest: async (verb, path, body, options = {}) =>
-      reply(await withKey(send(verb, path).set('Content-Type', options.contentType ?? 'application/json').send(body), undefined)),
+      reply(await withKey(send(verb, path)
+            .set('Content-Type', options.contentType ?? 'application/json')
+            .serialize((data: unknown) => data as string)
+            .send(rawBody(body)), undefined)),
     close: async () => {
       await app.close();
       await drop();

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import { Database } from '../../platform/database/database';
 import { BusinessRuleViolation, NotFound } from '../../platform/errors/domain-error';
 import { isReferenced } from '../../platform/database/references';
 import { applySearch, SearchSpec } from '../../platform/search/search';
@@ -24,12 +24,15 @@ const SEARCH: SearchSpec<SearchClientsParams> = {
 @Injectable()
 export class ClientsService {
   constructor(
-    @InjectRepository(ClientEntity) private readonly clients: Repository<ClientEntity>,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly db: Database,
     private readonly tenancy: Tenancy,
     private readonly currencies: CurrenciesService,
     private readonly resellers: ResellersService,
   ) {}
+
+  private get clients(): Repository<ClientEntity> {
+    return this.db.repository(ClientEntity);
+  }
 
   async create(params: CreateClientParams): Promise<ClientEntity> {
     await this.currencies.get(params.currencies_id);
@@ -87,13 +90,14 @@ export class ClientsService {
    * Runs `fn` in a database transaction holding the client's row (FOR UPDATE on PostgreSQL; SQLite
    * has a single writer): bookings, and changes to what bookings depend on, queue on it. Only
    * columns that `fn` saves are written, so no stale copy of the balance is ever written back.
+   * Everything `fn` reads through the Database runs in that transaction, on its connection.
    */
   async withLocked<T>(id: number, fn: (client: ClientEntity, manager: EntityManager) => Promise<T>): Promise<T> {
     await this.get(id);
-    return this.dataSource.transaction(async (manager) => {
+    return this.db.transaction(async (manager) => {
       const client = await manager.findOne(ClientEntity, {
         where: { id },
-        ...(this.dataSource.options.type === 'postgres' && { lock: { mode: 'pessimistic_write' as const } }),
+        ...(this.db.dialect === 'postgres' && { lock: { mode: 'pessimistic_write' as const } }),
       });
       if (!client) throw new NotFound('clients', id);
       return fn(client, manager);
@@ -101,6 +105,6 @@ export class ClientsService {
   }
 
   private hasTransactions(id: number): Promise<boolean> {
-    return isReferenced(this.dataSource, OWNED_BY_CLIENT, id);
+    return isReferenced(this.db.manager, OWNED_BY_CLIENT, id);
   }
 }

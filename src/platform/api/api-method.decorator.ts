@@ -48,16 +48,15 @@ function collectRestParams(request: Request): RawParams {
   return { ...query, ...(body as RawParams), ...request.params };
 }
 
-/** `status[]=a&status[]=b` and `status=a&status=b` mean the same list. */
+/** `status[]=a&status[]=b` and `status=a&status=b` mean the same list. (A Map: a `__proto__` key stays a key.) */
 function normalizeQuery(query: Record<string, unknown>): RawParams {
-  const normalized: RawParams = {};
+  const normalized = new Map<string, unknown>();
   for (const [key, value] of Object.entries(query)) {
     const name = key.endsWith('[]') ? key.slice(0, -2) : key;
-    const previous = normalized[name];
-    normalized[name] =
-      previous === undefined ? (key.endsWith('[]') && !Array.isArray(value) ? [value] : value) : [previous, value].flat();
+    const previous = normalized.get(name);
+    normalized.set(name, previous === undefined ? (key.endsWith('[]') && !Array.isArray(value) ? [value] : value) : [previous, value].flat());
   }
-  return normalized;
+  return Object.fromEntries(normalized);
 }
 
 @Injectable()

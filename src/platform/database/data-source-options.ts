@@ -1,14 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
-import type { DatabaseConfig } from '../../config/config';
+import { DatabaseConfig, DatabaseLimits, DEFAULT_DATABASE_LIMITS } from '../../config/config';
 import { ENTITIES } from '../../database/entities';
 import { MIGRATIONS } from '../../database/migrations';
 import { ResellerSubscriber } from '../tenancy/reseller.subscriber';
 import { useDialect } from './columns';
 
-/** The one data source definition, used by the server, the tests and the TypeORM migration CLI. */
-export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
+/**
+ * The one data source definition, used by the server, the tests and the TypeORM migration CLI.
+ * Every wait is bounded: for a connection, for a lock, for a statement, and for a server that
+ * stops answering altogether (node-postgres's own query timeout).
+ */
+export function dataSourceOptions(database: DatabaseConfig, limits: DatabaseLimits = DEFAULT_DATABASE_LIMITS): DataSourceOptions {
   useDialect(database.type);
   const common = {
     entities: ENTITIES,
@@ -23,7 +27,17 @@ export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
       type: 'postgres',
       url: database.url,
       schema: database.schema,
-      extra: { max: 20, ...(database.schema && { options: `-c search_path=${database.schema}` }) },
+      extra: {
+        max: limits.poolSize,
+        connectionTimeoutMillis: limits.acquireTimeoutMs,
+        lock_timeout: limits.lockTimeoutMs,
+        statement_timeout: limits.statementTimeoutMs,
+        query_timeout: limits.statementTimeoutMs + 1000,
+        // A transaction left open (a process stopped mid-request) releases its locks.
+        idle_in_transaction_session_timeout: limits.statementTimeoutMs * 2,
+        keepAlive: true,
+        ...(database.schema && { options: `-c search_path=${database.schema}` }),
+      },
     };
   }
   if (database.path !== ':memory:') mkdirSync(dirname(database.path), { recursive: true });
@@ -32,7 +46,8 @@ export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
     type: 'better-sqlite3',
     database: database.path,
     enableWAL: true,
-    timeout: 10000,
+    // SQLite's busy timeout: how long a write waits for another process's.
+    timeout: limits.lockTimeoutMs,
     prepareDatabase: (db: { pragma(sql: string): unknown }) => {
       db.pragma('foreign_keys = ON');
       db.pragma('synchronous = NORMAL');

@@ -1,18 +1,21 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG } from '../../config/config.module';
 import type { AppConfig } from '../../config/config';
+import { Database } from './database';
+import { DatabaseHealth } from './database-health';
 import { dataSourceOptions } from './data-source-options';
 import { runMigrations } from './migrator';
 import { serializeSqliteTransactions } from './sqlite-gate';
 
-/** Opens the database and brings its schema up to date before anything else uses it. */
+/** Opens the database and brings its schema up to date before anything else uses it; hands out the one door to it. */
+@Global()
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => dataSourceOptions(config.database),
+      useFactory: (config: AppConfig) => dataSourceOptions(config.database, config.databaseLimits),
       dataSourceFactory: async (options) => {
         const dataSource = await new DataSource(options!).initialize();
         serializeSqliteTransactions(dataSource);
@@ -21,5 +24,7 @@ import { serializeSqliteTransactions } from './sqlite-gate';
       },
     }),
   ],
+  providers: [Database, { provide: DatabaseHealth, inject: [DataSource], useFactory: (dataSource: DataSource) => DatabaseHealth.attach(dataSource) }],
+  exports: [Database, DatabaseHealth],
 })
 export class DatabaseModule {}

@@ -1,9 +1,12 @@
-import { DataSource } from 'typeorm';
+import { DataSource, MigrationExecutor } from 'typeorm';
 
 // Any fixed number: several server processes sharing one PostgreSQL take turns at migrating.
 const MIGRATION_LOCK = 7_301_995;
 
-/** Applies pending migrations; on PostgreSQL under an advisory lock so concurrent boots do not race. */
+/**
+ * Applies pending migrations. On PostgreSQL one connection takes an advisory lock, so concurrent
+ * boots take turns, and runs them free of the request timeouts (a migration may rightly be slow).
+ */
 export async function runMigrations(dataSource: DataSource): Promise<string[]> {
   if (dataSource.options.type !== 'postgres') {
     return (await dataSource.runMigrations({ transaction: 'each' })).map((migration) => migration.name);
@@ -11,10 +14,14 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
+    await runner.query('SET statement_timeout = 0; SET lock_timeout = 0');
     await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    return (await dataSource.runMigrations({ transaction: 'each' })).map((migration) => migration.name);
+    const executor = new MigrationExecutor(dataSource, runner);
+    executor.transaction = 'each';
+    return (await executor.executePendingMigrations()).map((migration) => migration.name);
   } finally {
     await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    await runner.query('RESET statement_timeout; RESET lock_timeout').catch(() => undefined);
     await runner.release();
   }
 }

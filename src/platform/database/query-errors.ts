@@ -1,19 +1,44 @@
 import { QueryFailedError } from 'typeorm';
 
-function driverCode(error: unknown): string | undefined {
-  if (!(error instanceof QueryFailedError)) return undefined;
-  const driverError = error.driverError as { code?: string } | undefined;
-  return driverError?.code;
+/** The driver's code of a failed query (PostgreSQL SQLSTATE, SQLite result code) or a socket error's code. */
+function codeOf(error: unknown): string | undefined {
+  const driverError = error instanceof QueryFailedError ? (error.driverError as { code?: unknown } | undefined) : error;
+  const code = (driverError as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 /** A unique constraint refused the write (PostgreSQL 23505, SQLite SQLITE_CONSTRAINT_UNIQUE). */
 export function isUniqueViolation(error: unknown): boolean {
-  const code = driverCode(error);
+  const code = error instanceof QueryFailedError ? codeOf(error) : undefined;
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
 /** A foreign key refused the write (PostgreSQL 23503, SQLite SQLITE_CONSTRAINT_FOREIGNKEY). */
 export function isForeignKeyViolation(error: unknown): boolean {
-  const code = driverCode(error);
+  const code = error instanceof QueryFailedError ? codeOf(error) : undefined;
   return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}
+
+// PostgreSQL: connection exceptions, insufficient resources, operator intervention (timeouts,
+// shutdowns), system errors; a lock not granted within lock_timeout, a deadlock, a read-only server.
+const UNAVAILABLE_SQLSTATE = /^(08|53|57|58)|^(55P03|40P01|40001|25006|25P03)$/;
+// SQLite: busy or locked beyond the busy timeout, disk full, read-only, I/O errors, no memory.
+const UNAVAILABLE_SQLITE = /^SQLITE_(BUSY|LOCKED|FULL|READONLY|IOERR|CANTOPEN|NOMEM|PROTOCOL)/;
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+// node-postgres reports its own timeouts and broken connections by message only.
+const DRIVER_MESSAGES = /timeout exceeded when trying to connect|Connection terminated|Query read timeout|not queryable|Connection ended/i;
+
+/** The database could not answer (down, unreachable, too slow, out of space, read-only): worth a retry, never a 500. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = codeOf(error);
+  if (code !== undefined && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_SQLITE.test(code) || SOCKET_CODES.has(code))) return true;
+  const driverError = error instanceof QueryFailedError ? (error.driverError as Error | undefined) : error;
+  return DRIVER_MESSAGES.test(driverError?.message ?? error.message);
+}
+
+/** The database refused a write for lack of space or because it is read-only: readiness reports it. */
+export function isStorageFailure(error: unknown): boolean {
+  const code = codeOf(error);
+  return code !== undefined && /^(53100|25006|58030)$|^SQLITE_(FULL|READONLY|IOERR)/.test(code);
 }

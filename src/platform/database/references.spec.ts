@@ -38,8 +38,8 @@ describe('isReferenced', () => {
   afterAll(() => dataSource.destroy());
 
   it('finds a row of any table that points at the id through the named columns', async () => {
-    expect(await isReferenced(dataSource, ['owners_id'], 1)).toBe(true);
-    expect(await isReferenced(dataSource, ['owners_id'], 2)).toBe(false);
-    expect(await isReferenced(dataSource, ['owners_id', 'other_id'], 2)).toBe(true);
+    expect(await isReferenced(dataSource.manager, ['owners_id'], 1)).toBe(true);
+    expect(await isReferenced(dataSource.manager, ['owners_id'], 2)).toBe(false);
+    expect(await isReferenced(dataSource.manager, ['owners_id', 'other_id'], 2)).toBe(true);
   });
 });

@@ -1,27 +1,38 @@
 import { DataSource, QueryRunner } from 'typeorm';
 import { RequestContexts } from '../context/request-context';
+import { ServiceUnavailable } from '../errors/domain-error';
 
 /** The owner of work running outside any request (boot, migrations). */
 const OUTSIDE_REQUESTS = Symbol('outside requests');
 
 type Owner = symbol;
 
-/** A FIFO lock held by one owner (a request's unit of work) at a time. */
+/** A FIFO lock held by one owner (a request's unit of work) at a time; nobody waits for it longer than `maxWaitMs`. */
 class TransactionGate {
   holder?: Owner;
   private readonly waiting: (() => void)[] = [];
 
+  constructor(private readonly maxWaitMs: number) {}
+
   async acquire(owner: Owner): Promise<void> {
-    while (this.holder !== undefined && this.holder !== owner) {
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
-    }
+    await this.passWhenFree(owner);
     this.holder = owner;
   }
 
   /** Waits while another owner holds the gate, without taking it. */
   async passWhenFree(owner: Owner): Promise<void> {
+    if (this.holder === undefined || this.holder === owner) return;
+    const deadline = Date.now() + this.maxWaitMs;
     while (this.holder !== undefined && this.holder !== owner) {
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      const left = deadline - Date.now();
+      if (left <= 0) throw new ServiceUnavailable('SQLite transaction gate wait timed out');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiting.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
     }
   }
 
@@ -38,11 +49,13 @@ class TransactionGate {
  * one request at a time hold a transaction: other requests' transactions and statements wait
  * until it commits or rolls back. BEGIN IMMEDIATE takes SQLite's write lock at once, so server
  * processes sharing the file queue on the busy timeout instead of failing on a lock upgrade.
+ * Neither wait is unbounded: both end after the lock timeout, answered as 503.
  */
 export function serializeSqliteTransactions(dataSource: DataSource): void {
   if (dataSource.options.type !== 'better-sqlite3') return;
+  const maxWaitMs = dataSource.options.timeout ?? 5000; // the busy timeout: the lock timeout of the configuration
   const runner: QueryRunner = dataSource.createQueryRunner(); // the driver's one shared runner
-  const gate = new TransactionGate();
+  const gate = new TransactionGate(maxWaitMs);
   const owner = (): Owner => RequestContexts.current()?.unit ?? OUTSIDE_REQUESTS;
   const query = runner.query.bind(runner);
   const startTransaction = runner.startTransaction.bind(runner);

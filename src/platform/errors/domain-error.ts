@@ -6,6 +6,7 @@ export type ErrorKind =
   | 'business'
   | 'too_many_requests'
   | 'payload_too_large'
+  | 'unavailable'
   | 'internal';
 
 export type ErrorData = Record<string, unknown>;
@@ -86,5 +87,16 @@ export class PayloadTooLarge extends DomainError {
 
   constructor(limitBytes: number) {
     super(`Request body is larger than ${limitBytes} bytes`);
+  }
+}
+
+/** The database is down, too slow or cannot take writes: nothing was done, and the same call may succeed later. */
+export class ServiceUnavailable extends DomainError {
+  readonly kind = 'unavailable';
+  readonly retryAfterSeconds = 5;
+
+  constructor(cause?: unknown) {
+    super('service-unavailable: Service temporarily unavailable, retry later', { code: 'service-unavailable' });
+    this.cause = cause;
   }
 }

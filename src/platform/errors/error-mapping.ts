@@ -1,4 +1,5 @@
-import { DomainError, ErrorData, ErrorKind } from './domain-error';
+import { isDatabaseUnavailable } from '../database/query-errors';
+import { DomainError, ErrorData, ErrorKind, ServiceUnavailable } from './domain-error';
 
 interface Rendering {
   httpStatus: number;
@@ -13,6 +14,7 @@ const RENDERINGS: Record<ErrorKind, Rendering> = {
   business: { httpStatus: 422, rpcCode: -32000 },
   too_many_requests: { httpStatus: 429, rpcCode: -32029 },
   payload_too_large: { httpStatus: 413, rpcCode: -32600 },
+  unavailable: { httpStatus: 503, rpcCode: -32603 },
   internal: { httpStatus: 500, rpcCode: -32603 },
 };
 
@@ -26,8 +28,12 @@ export interface RenderedError {
 
 export const INTERNAL_ERROR_MESSAGE = 'Internal error';
 
-/** Renders any thrown value; anything that is not a DomainError is an internal error with nothing revealed. */
-export function renderError(error: unknown): RenderedError {
+/**
+ * Renders any thrown value: a database that is down, too slow or full is a 503; anything else that
+ * is not a DomainError is an internal error with nothing revealed.
+ */
+export function renderError(thrown: unknown): RenderedError {
+  const error = !(thrown instanceof DomainError) && isDatabaseUnavailable(thrown) ? new ServiceUnavailable(thrown) : thrown;
   if (!(error instanceof DomainError)) {
     return { ...RENDERINGS.internal, message: INTERNAL_ERROR_MESSAGE, headers: {} };
   }
@@ -38,8 +44,9 @@ export function renderError(error: unknown): RenderedError {
   return { ...RENDERINGS[error.kind], message: error.message, data: error.data, headers };
 }
 
+/** A failure of the server's (500) or of its database (503): logged with its cause. */
 export function isInternal(rendered: RenderedError): boolean {
-  return rendered.httpStatus === 500;
+  return rendered.httpStatus >= 500;
 }
 
 /** The REST envelope: `{"error": {"message", "data"}}`. */

@@ -1,13 +1,12 @@
 import { Controller, Get, HttpCode, Res } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
-import { DataSource } from 'typeorm';
+import { DatabaseHealth } from '../database/database-health';
 import { Public } from '../auth/public.decorator';
 
-/** Liveness (the process answers) and readiness (the database answers too). */
+/** Liveness (the process answers) and readiness (the database answers and takes writes), each within a bound. */
 @Controller(['health', 'api/health'])
 export class HealthController {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly database: DatabaseHealth) {}
 
   @Public()
   @Get('live')
@@ -19,12 +18,9 @@ export class HealthController {
   @Public()
   @Get('ready')
   async ready(@Res({ passthrough: true }) response: Response): Promise<{ status: string; database: string }> {
-    try {
-      await this.dataSource.query('SELECT 1');
-      return { status: 'ok', database: 'ok' };
-    } catch {
-      response.status(503);
-      return { status: 'unavailable', database: 'unreachable' };
-    }
+    const problem = await this.database.problem();
+    if (problem === undefined) return { status: 'ok', database: 'ok' };
+    response.status(503).set('Retry-After', '5');
+    return { status: 'unavailable', database: problem };
   }
 }

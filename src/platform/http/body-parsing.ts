@@ -22,17 +22,26 @@ export function parseJson(text: string): unknown {
   return INEXACT_NUMBER.test(text) ? parseLossless(text, null, readNumber) : JSON.parse(text);
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
  * Every request body is read as JSON whatever its Content-Type: the platform's own examples
- * send `curl -d '{...}'`, which says application/x-www-form-urlencoded. An empty body is no body.
+ * send `curl -d '{...}'`, which says application/x-www-form-urlencoded. JSON is UTF-8: bytes that
+ * are not are refused, never replaced. An empty body is no body.
  */
 export function jsonBodyParser(limitBytes: number): RequestHandler {
-  const readText = express.text({ limit: limitBytes, type: () => true });
+  const readBytes = express.raw({ limit: limitBytes, type: () => true });
   return (request, response, next) =>
-    readText(request, response, (error?: unknown) => {
+    readBytes(request, response, (error?: unknown) => {
       if (error) return next(error);
-      const text: unknown = request.body;
-      if (typeof text !== 'string' || text.trim() === '') {
+      const bytes: unknown = request.body;
+      let text: string;
+      try {
+        text = Buffer.isBuffer(bytes) ? UTF8.decode(bytes) : '';
+      } catch {
+        return next(Object.assign(new Error('Invalid UTF-8'), { type: 'entity.encoding.invalid', status: 400 }));
+      }
+      if (text.trim() === '') {
         request.body = undefined;
         return next();
       }
@@ -64,7 +73,9 @@ export function bodyErrorHandler(limitBytes: number): ErrorRequestHandler {
       return;
     }
     const rendered = renderError(
-      tooLarge ? new PayloadTooLarge(limitBytes) : ValidationFailed.field('body', 'is not valid JSON'),
+      tooLarge
+        ? new PayloadTooLarge(limitBytes)
+        : ValidationFailed.field('body', error.type === 'entity.encoding.invalid' ? 'is not valid UTF-8' : 'is not valid JSON'),
     );
     response.status(rendered.httpStatus).send(toJson(restErrorBody(rendered)));
   };

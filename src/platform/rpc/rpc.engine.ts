@@ -11,6 +11,7 @@ import { ValidationFailed } from '../errors/domain-error';
 import { isInternal, renderError, RenderedError } from '../errors/error-mapping';
 import { ExactNumber } from '../http/exact-number';
 import { TimeZones } from '../time/time-zones';
+import { SEARCH_DEFAULT_LIMIT, SEARCH_MAX_LIMIT } from '../search/search-params';
 import { RpcErrorCode, RpcId, RpcResponse, rpcError, STANDARD_MESSAGES } from './rpc.protocol';
 
 /** A batch element or single request, checked against the JSON-RPC 2.0 request shape. */
@@ -65,6 +66,15 @@ export class RpcEngine {
     }
     const calls = (batch ? body : [body]).map(parseCall);
     RequestContexts.require().rpcMethods = calls.flatMap((call) => (call.valid ? [call.method] : []));
+    const rows = calls.reduce((sum, call) => sum + this.rowsAskedBy(call), 0);
+    if (rows > this.config.responseRowLimit) {
+      return {
+        status: 200,
+        body: rpcError(null, RpcErrorCode.InvalidRequest, STANDARD_MESSAGES.invalidRequest, {
+          batch: `may answer up to ${rows} rows; at most ${this.config.responseRowLimit} rows per request`,
+        }),
+      };
+    }
 
     const authFailure = await this.authenticateIfNeeded(calls, request);
 
@@ -78,6 +88,18 @@ export class RpcEngine {
     const allUnauthenticated = reply.unauthenticated > 0 && reply.unauthenticatedAnswers === responses.length;
     const status = allUnauthenticated ? 401 : responses.length === 0 ? 204 : 200;
     return { status, headers: reply.headers, ...(responses.length > 0 && { body: batch ? responses : responses[0] }) };
+  }
+
+  /**
+   * The most rows a call may answer: a search's page size (its default when not a number; an
+   * invalid one is refused later anyway), one for anything else. Summed over a batch, this bounds
+   * the work and the size of one answer before any of it is done.
+   */
+  private rowsAskedBy(call: ParsedCall): number {
+    const method = call.valid ? this.registry.find(call.method) : undefined;
+    if (!call.valid || !method || !Array.isArray(method.options.result)) return 1;
+    const limit = Number((call.params as { limit?: unknown } | undefined)?.limit ?? SEARCH_DEFAULT_LIMIT);
+    return Number.isInteger(limit) && limit > 0 ? Math.min(limit, SEARCH_MAX_LIMIT) : SEARCH_DEFAULT_LIMIT;
   }
 
   /** One authentication per HTTP request, and only when some call needs a caller; answers the failure, if any. */

@@ -1,11 +1,12 @@
 import { IdListField, IntField, StringField, StringListField } from '../api/fields';
 
 export const SEARCH_MAX_LIMIT = 1000;
+export const SEARCH_DEFAULT_LIMIT = 20;
 
 /** The parameters every `*.search` shares (SPEC §7); resources extend it with their own filters. */
 export class SearchParams {
-  @IntField({ optional: true, min: 1, max: SEARCH_MAX_LIMIT, default: 20, description: 'Page size' })
-  limit: number = 20;
+  @IntField({ optional: true, min: 1, max: SEARCH_MAX_LIMIT, default: SEARCH_DEFAULT_LIMIT, description: 'Page size' })
+  limit: number = SEARCH_DEFAULT_LIMIT;
 
   @IntField({ optional: true, min: 0, max: Number.MAX_SAFE_INTEGER, default: 0, description: 'Rows to skip' })
   offset: number = 0;

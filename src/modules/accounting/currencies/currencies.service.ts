@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
+import { Database } from '../../../platform/database/database';
 import { BusinessRuleViolation, NotFound } from '../../../platform/errors/domain-error';
 import { isForeignKeyViolation, isUniqueViolation } from '../../../platform/database/query-errors';
 import { isReferenced } from '../../../platform/database/references';
@@ -27,9 +27,12 @@ const SEARCH: SearchSpec<SearchCurrenciesParams> = {
 @Injectable()
 export class CurrenciesService {
   constructor(
-    @InjectRepository(CurrencyEntity) private readonly currencies: Repository<CurrencyEntity>,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly db: Database,
   ) {}
+
+  private get currencies(): Repository<CurrencyEntity> {
+    return this.db.repository(CurrencyEntity);
+  }
 
   async create(params: CreateCurrencyParams): Promise<CurrencyEntity> {
     const currency = this.currencies.create(params);
@@ -61,7 +64,7 @@ export class CurrenciesService {
 
   async delete(id: number): Promise<number> {
     await this.get(id);
-    if (await isReferenced(this.dataSource, REFERENCING_COLUMNS, id)) throw inUse(id);
+    if (await isReferenced(this.db.manager, REFERENCING_COLUMNS, id)) throw inUse(id);
     try {
       return (await this.currencies.delete({ id })).affected ?? 0;
     } catch (error) {

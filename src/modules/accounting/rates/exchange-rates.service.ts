@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import Decimal from '../../../platform/money/decimal';
-import { DataSource, LessThanOrEqual, Repository } from 'typeorm';
+import { LessThanOrEqual, Repository } from 'typeorm';
 import { BusinessRuleViolation, NotFound, ValidationFailed } from '../../../platform/errors/domain-error';
 import { isUniqueViolation } from '../../../platform/database/query-errors';
 import { applySearch, SearchSpec } from '../../../platform/search/search';
@@ -9,6 +8,7 @@ import { CurrenciesService } from '../currencies/currencies.service';
 import { fits, RATE, toScale } from '../money';
 import { CreateExchangeRateParams, GetRateParams, RATE_ORDERS, SearchExchangeRatesParams } from './dto/exchange-rate.dto';
 import { ExchangeRateEntity } from './exchange-rate.entity';
+import { Database } from '../../../platform/database/database';
 
 const OBJECT_NAME = 'currencies.rates';
 
@@ -28,10 +28,13 @@ export interface RateInEffect {
 @Injectable()
 export class ExchangeRatesService {
   constructor(
-    @InjectRepository(ExchangeRateEntity) private readonly rates: Repository<ExchangeRateEntity>,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly db: Database,
     private readonly currencies: CurrenciesService,
   ) {}
+
+  private get rates(): Repository<ExchangeRateEntity> {
+    return this.db.repository(ExchangeRateEntity);
+  }
 
   /** Stores the rate and its reverse (1/rate, rounded half-even to the rate scale) in one database transaction. */
   async create({ currencies_id, to_currencies_id, rate, effective_from }: CreateExchangeRateParams): Promise<ExchangeRateEntity> {
@@ -42,7 +45,7 @@ export class ExchangeRatesService {
     if (!fits(reverse, RATE)) throw ValidationFailed.field('rate', 'is too small: its reverse 1/rate does not fit');
     const from = effective_from ?? new Date();
     try {
-      const created = await this.dataSource.transaction(async (manager) => {
+      const created = await this.db.transaction(async (manager) => {
         const [forward] = await manager.save(ExchangeRateEntity, [
           manager.create(ExchangeRateEntity, { currencies_id, to_currencies_id, rate, effective_from: from }),
           manager.create(ExchangeRateEntity, { currencies_id: to_currencies_id, to_currencies_id: currencies_id, rate: reverse, effective_from: from }),
@@ -72,7 +75,7 @@ export class ExchangeRatesService {
   /** Deletes the rate with its reverse; answers the rows deleted (2, or 1 if the reverse was gone). */
   async delete(id: number): Promise<number> {
     const rate = await this.get(id);
-    return this.dataSource.transaction(async (manager) => {
+    return this.db.transaction(async (manager) => {
       const reverse = await manager.findOneBy(ExchangeRateEntity, {
         currencies_id: rate.to_currencies_id,
         to_currencies_id: rate.currencies_id,

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import Decimal from '../../../platform/money/decimal';
 import { Repository } from 'typeorm';
 import { BusinessRuleViolation, NotFound } from '../../../platform/errors/domain-error';
@@ -13,6 +12,7 @@ import { CurrenciesService } from '../currencies/currencies.service';
 import { ExchangeRatesService } from '../rates/exchange-rates.service';
 import { CreateTransactionParams, SearchTransactionsParams, TRANSACTION_ORDERS } from './dto/transaction.dto';
 import { TransactionEntity } from './transaction.entity';
+import { Database } from '../../../platform/database/database';
 
 const SEARCH: SearchSpec<SearchTransactionsParams> = {
   orders: TRANSACTION_ORDERS,
@@ -28,12 +28,16 @@ export type BookingRule = 'postpaid' | 'prepaid';
 @Injectable()
 export class TransactionsService {
   constructor(
-    @InjectRepository(TransactionEntity) private readonly transactions: Repository<TransactionEntity>,
+    private readonly db: Database,
     private readonly tenancy: Tenancy,
     private readonly clients: ClientsService,
     private readonly currencies: CurrenciesService,
     private readonly rates: ExchangeRatesService,
   ) {}
+
+  private get transactions(): Repository<TransactionEntity> {
+    return this.db.repository(TransactionEntity);
+  }
 
   /**
    * Books a transaction and moves the client's balance in one database transaction holding the

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { RequestContexts } from '../../../platform/context/request-context';
 import { Tenancy } from '../../../platform/tenancy/tenancy';
@@ -10,6 +9,7 @@ import { JwtAuthenticateParams } from './dto/jwt.dto';
 import { IssuedToken, JwtTokens } from './jwt-tokens';
 import { LoginThrottle } from './login-throttle';
 import { hashPassword, verifyPassword } from './secrets';
+import { Database } from '../../../platform/database/database';
 
 /** The deprecated login-and-password flow: a JWT for a login and password, and its refresh. */
 @Injectable()
@@ -18,11 +18,15 @@ export class JwtAuthService {
   private readonly decoyHash = hashPassword('decoy password, never matches');
 
   constructor(
-    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly db: Database,
     private readonly tokens: JwtTokens,
     private readonly throttle: LoginThrottle,
     private readonly tenancy: Tenancy,
   ) {}
+
+  private get users(): Repository<UserEntity> {
+    return this.db.repository(UserEntity);
+  }
 
   async authenticate({ login, password }: JwtAuthenticateParams): Promise<IssuedToken> {
     const address = RequestContexts.require().clientIp ?? 'unknown';

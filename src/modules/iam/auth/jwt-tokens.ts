@@ -1,12 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { APP_CONFIG } from '../../../config/config.module';
 import type { AppConfig } from '../../../config/config';
 import { isUniqueViolation } from '../../../platform/database/query-errors';
 import { SettingEntity } from '../settings/setting.entity';
+import { Database } from '../../../platform/database/database';
 
 const SECRET_SETTING = 'jwt_secret';
 const ALGORITHM = 'HS256';
@@ -28,10 +28,14 @@ export class JwtTokens {
   private secret?: Promise<string>;
 
   constructor(
+    private readonly db: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly jwt: JwtService,
-    @InjectRepository(SettingEntity) private readonly settings: Repository<SettingEntity>,
   ) {}
+
+  private get settings(): Repository<SettingEntity> {
+    return this.db.repository(SettingEntity);
+  }
 
   async issue(user: { id: number; token_version: number }): Promise<IssuedToken> {
     const issuedAt = Math.floor(Date.now() / 1000);

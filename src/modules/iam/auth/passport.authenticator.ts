@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import type { Request } from 'express';
 import passport from 'passport';
 import { HeaderAPIKeyStrategy } from 'passport-headerapikey';
 import { Repository } from 'typeorm';
+import { Database } from '../../../platform/database/database';
 import { Authenticator } from '../../../platform/auth/authenticator';
 import type { AuthScheme, Principal } from '../../../platform/auth/principal';
 import { AuthenticationFailed } from '../../../platform/errors/domain-error';
@@ -31,7 +31,7 @@ export class PassportAuthenticator extends Authenticator {
   private readonly passport = new passport.Passport();
 
   constructor(
-    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly db: Database,
     private readonly tokens: JwtTokens,
     private readonly principals: Principals,
     private readonly cache: PrincipalCache,
@@ -54,6 +54,10 @@ export class PassportAuthenticator extends Authenticator {
       }),
     );
   }
+  private get users(): Repository<UserEntity> {
+    return this.db.repository(UserEntity);
+  }
+
 
   authenticate(request: Request): Promise<Principal> {
     const scheme = request.headers['x-api-key'] !== undefined || !request.headers.authorization ? API_KEY : JWT;

@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntitySubscriberInterface } from 'typeorm';
+import { EntitySubscriberInterface } from 'typeorm';
+import { Database } from '../../../platform/database/database';
 import type { Principal } from '../../../platform/auth/principal';
 import { ResellerEntity } from '../resellers/reseller.entity';
 import { UserEntity } from '../users/user.entity';
@@ -26,10 +26,10 @@ export class PrincipalCache implements OnModuleInit, EntitySubscriberInterface {
   /** Bumped by every clear: a caller read before a clear is not stored after it. */
   private generation = 0;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly db: Database) {}
 
   onModuleInit(): void {
-    this.dataSource.subscribers.push(this);
+    this.db.dataSource.subscribers.push(this);
   }
 
   get(keyHash: string, now = Date.now()): CachedCaller | undefined {

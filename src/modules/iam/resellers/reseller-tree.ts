@@ -1,18 +1,29 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { Database } from '../../../platform/database/database';
+
+// Any fixed number, distinct from the migration lock's.
+const TREE_LOCK = 7_301_996;
 
 /** Walks the reseller tree in the database (a recursive query, the same on SQLite and PostgreSQL). */
 @Injectable()
 export class ResellerTree {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly db: Database) {}
+
+  /**
+   * Holds the whole tree until the open transaction ends, so moves are checked and written one at
+   * a time: on PostgreSQL with a transaction-scoped advisory lock, on SQLite by its single writer
+   * (every transaction begins IMMEDIATE, see sqlite-gate.ts).
+   */
+  async lock(): Promise<void> {
+    if (!this.db.inTransaction()) throw new Error('ResellerTree.lock() needs an open transaction');
+    if (this.db.dialect === 'postgres') await this.db.query('SELECT pg_advisory_xact_lock($1)', [TREE_LOCK]);
+  }
 
   /** The reseller and all its descendants, deleted ones included. */
   async subtree(rootId: number): Promise<number[]> {
-    const root = this.dataSource.driver.createParameter('root', 0);
-    const rows: { id: number }[] = await this.dataSource.query(
+    const rows: { id: number }[] = await this.db.query(
       `WITH RECURSIVE tree(id) AS (
-         SELECT id FROM resellers WHERE id = ${root}
+         SELECT id FROM resellers WHERE id = $1
          UNION
          SELECT r.id FROM resellers r JOIN tree t ON r.parent_id = t.id
        )

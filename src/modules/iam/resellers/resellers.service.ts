@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
+import { Database } from '../../../platform/database/database';
 import { BusinessRuleViolation } from '../../../platform/errors/domain-error';
 import { applySearch, SearchSpec } from '../../../platform/search/search';
 import { Tenancy } from '../../../platform/tenancy/tenancy';
@@ -17,11 +17,14 @@ const SEARCH: SearchSpec<SearchResellersParams> = {
 @Injectable()
 export class ResellersService {
   constructor(
-    @InjectRepository(ResellerEntity) private readonly resellers: Repository<ResellerEntity>,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly db: Database,
     private readonly tenancy: Tenancy,
     private readonly tree: ResellerTree,
   ) {}
+
+  private get resellers(): Repository<ResellerEntity> {
+    return this.db.repository(ResellerEntity);
+  }
 
   async create({ name, parent_id }: CreateResellerParams): Promise<ResellerEntity> {
     await this.ensurePlaceable(parent_id);
@@ -37,17 +40,25 @@ export class ResellersService {
     return applySearch(this.tenancy.query(this.resellers, 'reseller'), params, SEARCH).getMany();
   }
 
+  /**
+   * A move is checked and written in one transaction that holds the tree (see ResellerTree.lock),
+   * so two moves at once, from any number of processes, can never make a cycle between them.
+   */
   async update({ id, ...changes }: UpdateResellerParams): Promise<number> {
-    const reseller = await this.get(id);
-    if (changes.parent_id !== undefined && changes.parent_id !== reseller.parent_id && changes.parent_id !== null) {
-      await this.ensurePlaceable(changes.parent_id);
-      if ((await this.tree.subtree(id)).includes(changes.parent_id)) {
-        throw new BusinessRuleViolation('resellers-cycle', `reseller #${id} cannot be moved beneath itself`);
+    const moving = changes.parent_id !== undefined && changes.parent_id !== null;
+    return this.db.transaction(async () => {
+      if (moving) await this.tree.lock();
+      const reseller = await this.get(id);
+      if (moving && changes.parent_id !== reseller.parent_id) {
+        await this.ensurePlaceable(changes.parent_id);
+        if ((await this.tree.subtree(id)).includes(changes.parent_id!)) {
+          throw new BusinessRuleViolation('resellers-cycle', `reseller #${id} cannot be moved beneath itself`);
+        }
       }
-    }
-    if (changes.status === 'deleted' && reseller.status !== 'deleted') await this.ensureUnused(id);
-    await this.resellers.save(this.resellers.create({ ...changes, id }));
-    return 1;
+      if (changes.status === 'deleted' && reseller.status !== 'deleted') await this.ensureUnused(id);
+      await this.resellers.save(this.resellers.create({ ...changes, id }));
+      return 1;
+    });
   }
 
   /** Marks the reseller deleted; refused while anything active still belongs to it. */
@@ -75,11 +86,11 @@ export class ResellersService {
       .where('child.parent_id = :id AND child.status <> :deleted', { id, deleted: 'deleted' })
       .getCount();
     let active = 0;
-    for (const metadata of this.dataSource.entityMetadatas) {
+    for (const metadata of this.db.dataSource.entityMetadatas) {
       const owner = metadata.findColumnWithPropertyName('resellers_id');
       const status = metadata.findColumnWithPropertyName('status');
       if (!owner || !status) continue;
-      active += await this.dataSource
+      active += await this.db.manager
         .createQueryBuilder()
         .from(metadata.target, 'owned')
         .where('owned.resellers_id = :id AND owned.status = :active', { id, active: 'active' })

@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { APP_CONFIG } from '../../../config/config.module';
 import type { AppConfig } from '../../../config/config';
 import { isUniqueViolation } from '../../../platform/database/query-errors';
 import { generatePassword, hashPassword, issueApiKey } from '../auth/secrets';
 import { UserEntity } from './user.entity';
+import { Database } from '../../../platform/database/database';
 
 /** On the first start (no users at all) creates the administrator, printing any secret it had to generate. */
 @Injectable()
@@ -13,9 +13,13 @@ export class AdminBootstrap implements OnApplicationBootstrap {
   private readonly logger = new Logger(AdminBootstrap.name);
 
   constructor(
+    private readonly db: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
   ) {}
+
+  private get users(): Repository<UserEntity> {
+    return this.db.repository(UserEntity);
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     if (await this.users.exists()) return;

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { RequestContexts } from '../../../platform/context/request-context';
 import { BusinessRuleViolation } from '../../../platform/errors/domain-error';
@@ -10,6 +9,7 @@ import { hashPassword, issueApiKey } from '../auth/secrets';
 import { ResellersService } from '../resellers/resellers.service';
 import { CreateUserParams, SearchUsersParams, UpdateUserParams, USER_ORDERS } from './dto/user.dto';
 import { UserEntity } from './user.entity';
+import { Database } from '../../../platform/database/database';
 
 const SEARCH: SearchSpec<SearchUsersParams> = {
   orders: USER_ORDERS,
@@ -20,10 +20,14 @@ const SEARCH: SearchSpec<SearchUsersParams> = {
 @Injectable()
 export class UsersService {
   constructor(
-    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly db: Database,
     private readonly tenancy: Tenancy,
     private readonly resellers: ResellersService,
   ) {}
+
+  private get users(): Repository<UserEntity> {
+    return this.db.repository(UserEntity);
+  }
 
   /** Creates the user; the answer carries its API key, the only time it is shown. */
   async create({ password, ...fields }: CreateUserParams): Promise<UserEntity & { api_key: string }> {

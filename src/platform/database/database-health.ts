@@ -1,0 +1,53 @@
+import { DataSource, EntitySubscriberInterface, Logger as TypeOrmLogger, QueryRunner } from 'typeorm';
+import { isStorageFailure } from './query-errors';
+
+const READY_PROBE_TIMEOUT_MS = 1500;
+
+/**
+ * Whether the database can serve requests. A `SELECT 1` says it answers; but a full disk or a
+ * read-only database still answers reads, so a write that failed for that reason also makes the
+ * server unready, until a write commits again (or, with no writes coming, after a minute, when
+ * readiness lets traffic try again).
+ */
+export class DatabaseHealth implements EntitySubscriberInterface {
+  private storageFailedAt?: number;
+
+  private constructor(
+    private readonly dataSource: DataSource,
+    private readonly holdMs: number,
+  ) {}
+
+  /** Watches every query of the data source for storage failures and every commit for recovery. */
+  static attach(dataSource: DataSource, holdMs = 60_000): DatabaseHealth {
+    const health = new DatabaseHealth(dataSource, holdMs);
+    const logger = dataSource.logger;
+    const watching: TypeOrmLogger = Object.create(logger) as TypeOrmLogger;
+    watching.logQueryError = (error: string | Error, query: string, parameters?: unknown[], runner?: QueryRunner) => {
+      if (isStorageFailure(error)) health.storageFailedAt = Date.now();
+      return logger.logQueryError(error, query, parameters, runner);
+    };
+    (dataSource as { logger: TypeOrmLogger }).logger = watching;
+    dataSource.subscribers.push(health);
+    return health;
+  }
+
+  afterTransactionCommit(): void {
+    this.storageFailedAt = undefined;
+  }
+
+  /** Why the database cannot serve now, or undefined when it can; answers within a bounded time. */
+  async problem(now = Date.now()): Promise<string | undefined> {
+    if (this.storageFailedAt !== undefined && now - this.storageFailedAt < this.holdMs) return 'cannot take writes';
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<string>((resolve) => (timer = setTimeout(() => resolve('not answering'), READY_PROBE_TIMEOUT_MS)));
+    const probe = this.dataSource.query('SELECT 1').then(
+      () => undefined,
+      () => 'unreachable',
+    );
+    try {
+      return await Promise.race([probe, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,186 @@
+import { aClient, aCurrency, aReseller } from '../support/factories';
+import { DATABASE_KIND, startTestApp, TestApp } from '../support/test-app';
+
+// Issue 8: what a hostile or unlucky caller could do to the server, each answered within a bound.
+describe('hardening', () => {
+  let t: TestApp;
+  let usd: number;
+  let eur: number;
+
+  beforeAll(async () => {
+    t = await startTestApp({ RESPONSE_ROW_LIMIT: '2000' });
+    usd = (await aCurrency(t, 'USD')).id;
+    eur = (await aCurrency(t, 'EUR')).id;
+    await t.rpc('accounting.currencies.rates.create', { currencies_id: eur, to_currencies_id: usd, rate: '1.1', effective_from: '2020-01-01' });
+  });
+  afterAll(() => t.close());
+
+  describe('locked work never waits on a second connection', () => {
+    it('answers 25 concurrent bookings in another currency on one client, all booked', async () => {
+      const client = await aClient(t, { currencies_id: usd });
+      const replies = await Promise.all(
+        Array.from({ length: 25 }, () =>
+          t.rest('POST', '/accounting/transactions', { clients_id: client.id, type: 'payment', amount: '1', currencies_id: eur }),
+        ),
+      );
+      expect(replies.map((reply) => reply.status)).toEqual(Array(25).fill(200));
+      expect((await t.rpc('clients.get', { id: client.id })).body.result.balance).toBe(27.5);
+      expect((await t.rest('GET', '/health/ready', undefined, { key: null })).status).toBe(200);
+    });
+
+    it('answers 30 concurrent currency changes of one client', async () => {
+      const client = await aClient(t, { currencies_id: usd });
+      const replies = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => t.rest('PATCH', `/clients/${client.id}`, { currencies_id: i % 2 ? usd : eur })),
+      );
+      expect(replies.map((reply) => reply.body)).toEqual(Array(30).fill(1));
+      expect([usd, eur]).toContain((await t.rpc('clients.get', { id: client.id })).body.result.currencies_id);
+    });
+  });
+
+  describe('a request asks for a bounded amount of work', () => {
+    const search = (id: number, limit: number) => ({
+      jsonrpc: '2.0',
+      id,
+      method: 'accounting.transactions.search',
+      params: { limit },
+    });
+
+    it('refuses a batch whose searches could answer more rows than the budget, before running any', async () => {
+      const reply = await t.rpcRaw(Array.from({ length: 3 }, (_, i) => search(i, 1000)));
+      expect(reply.status).toBe(200);
+      expect(reply.body).toEqual({
+        jsonrpc: '2.0',
+        id: null,
+        error: {
+          code: -32600,
+          message: 'Invalid Request',
+          data: { batch: 'may answer up to 3000 rows; at most 2000 rows per request' },
+        },
+      });
+    });
+
+    it('runs a batch within the budget', async () => {
+      const reply = await t.rpcRaw([search(1, 1000), search(2, 1000)]);
+      expect(reply.body.map((answer: { id: number; result: unknown[] }) => [answer.id, Array.isArray(answer.result)])).toEqual([
+        [1, true],
+        [2, true],
+      ]);
+    });
+  });
+
+  describe('moves in the reseller tree', () => {
+    /** The ids met walking up from a reseller; a repeat is a cycle. */
+    async function ancestry(id: number): Promise<{ path: number[]; cycle: boolean }> {
+      const path: number[] = [];
+      let current: number | null = id;
+      while (current !== null) {
+        if (path.includes(current)) return { path, cycle: true };
+        path.push(current);
+        current = (await t.rpc('iam.resellers.get', { id: current })).body.result.parent_id as number | null;
+      }
+      return { path, cycle: false };
+    }
+
+    it('never makes a cycle when two resellers are moved beneath each other at once', async () => {
+      for (let round = 0; round < 5; round++) {
+        const pairs = await Promise.all(Array.from({ length: 6 }, async () => [await aReseller(t), await aReseller(t)] as const));
+        const moves = await Promise.all(
+          pairs.flatMap(([x, y]) => [
+            t.rest('PATCH', `/iam/resellers/${x.id}`, { parent_id: y.id }),
+            t.rest('PATCH', `/iam/resellers/${y.id}`, { parent_id: x.id }),
+          ]),
+        );
+        const outcomes = moves.map((reply) => (reply.status === 200 ? 'moved' : reply.body.error.data.code));
+        for (let i = 0; i < pairs.length; i++) {
+          expect({ round, pair: i, outcomes: outcomes.slice(2 * i, 2 * i + 2).sort() }).toEqual({
+            round,
+            pair: i,
+            outcomes: ['moved', 'resellers-cycle'],
+          });
+          expect((await ancestry(pairs[i][0].id)).cycle).toBe(false);
+        }
+      }
+    });
+  });
+
+  describe('input the contract does not allow', () => {
+    const prototypeKeys = ['__proto__', 'constructor', 'prototype'];
+
+    it.each(prototypeKeys)('refuses a %s key in JSON-RPC params like any unknown field', async (key) => {
+      const reply = await t.rpcRaw(`{"jsonrpc":"2.0","id":1,"method":"clients.search","params":{"${key}":{"limit":1}}}`);
+      expect(reply.body.error).toEqual({ code: -32602, message: 'Invalid request', data: { [key]: 'is not allowed' } });
+    });
+
+    it.each(prototypeKeys)('refuses a %s key in a REST body and in a query string', async (key) => {
+      const body = await t.rawRest('POST', '/accounting/currencies', `{"name":"GBP","${key}":{"description":"x"}}`);
+      expect([body.status, body.body]).toEqual([400, { error: { message: 'Invalid request', data: { [key]: 'is not allowed' } } }]);
+      const query = await t.rest('GET', `/clients?${key}=1`);
+      expect([query.status, query.body]).toEqual([400, { error: { message: 'Invalid request', data: { [key]: 'is not allowed' } } }]);
+    });
+
+    it('refuses text with a lone surrogate', async () => {
+      const reply = await t.rpcRaw('{"jsonrpc":"2.0","id":1,"method":"clients.create","params":{"name":"a\\ud800b","currencies_id":1}}');
+      expect(reply.body.error).toEqual({ code: -32602, message: 'Invalid request', data: { name: 'must be valid Unicode text' } });
+      const rest = await t.rawRest('POST', '/clients', '{"name":"\\udfffz","currencies_id":1}');
+      expect([rest.status, rest.body]).toEqual([400, { error: { message: 'Invalid request', data: { name: 'must be valid Unicode text' } } }]);
+    });
+
+    it('refuses a body that is not valid UTF-8', async () => {
+      const invalid = Buffer.concat([Buffer.from('{"name":"caf'), Buffer.from([0xe9]), Buffer.from('","currencies_id":1}')]);
+      const rest = await t.rawRest('POST', '/clients', invalid);
+      expect([rest.status, rest.body]).toEqual([400, { error: { message: 'Invalid request', data: { body: 'is not valid UTF-8' } } }]);
+      const rpc = await t.rpcRaw(
+        Buffer.concat([Buffer.from('{"jsonrpc":"2.0","id":1,"method":"clients.search","params":{"q":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}}')]),
+      );
+      expect([rpc.status, rpc.body]).toEqual([200, { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } }]);
+      expect((await t.rpc('clients.search', { q: 'caf*' })).body.result).toEqual([]);
+    });
+  });
+
+  // PostgreSQL's own outages are proven with a proxy in database-faults.e2e.ts.
+  if (DATABASE_KIND === 'sqlite') describe('a database that cannot take writes (SQLite)', () => {
+    const pragma = (sql: string) => t.dataSource.query(sql);
+
+    it('answers 503 with Retry-After while the disk is full, turns readiness to 503, and recovers', async () => {
+      await pragma('PRAGMA wal_checkpoint(TRUNCATE)');
+      const [{ page_count: pages }] = (await pragma('PRAGMA page_count')) as { page_count: number }[];
+      await pragma(`PRAGMA max_page_count = ${pages}`);
+      try {
+        let reply;
+        for (let i = 0; i < 200; i++) {
+          reply = await t.rest('POST', '/clients', { name: `filler ${i}`, notes: 'x'.repeat(5000), currencies_id: usd });
+          if (reply.status !== 200) break;
+        }
+        expect([reply!.status, reply!.headers['retry-after'], reply!.body]).toEqual([
+          503,
+          '5',
+          { error: { message: 'service-unavailable: Service temporarily unavailable, retry later', data: { code: 'service-unavailable' } } },
+        ]);
+        const rpc = await t.rpc('clients.create', { name: 'filler', notes: 'y'.repeat(5000), currencies_id: usd });
+        expect(rpc.body.error).toEqual({
+          code: -32603,
+          message: 'service-unavailable: Service temporarily unavailable, retry later',
+          data: { code: 'service-unavailable' },
+        });
+        expect(rpc.headers['retry-after']).toBe('5');
+        expect((await t.rest('GET', '/health/ready', undefined, { key: null })).status).toBe(503);
+      } finally {
+        await pragma('PRAGMA max_page_count = 1073741823');
+      }
+      expect((await t.rest('POST', '/clients', { name: 'after the disk was freed', currencies_id: usd })).status).toBe(200);
+      expect((await t.rest('GET', '/health/ready', undefined, { key: null })).status).toBe(200);
+    });
+
+    it('answers 503 while the database is read-only', async () => {
+      await pragma('PRAGMA query_only = ON');
+      try {
+        const reply = await t.rest('POST', '/clients', { name: 'read-only', currencies_id: usd });
+        expect([reply.status, reply.body.error.data.code]).toEqual([503, 'service-unavailable']);
+        expect((await t.rest('GET', '/health/ready', undefined, { key: null })).status).toBe(503);
+      } finally {
+        await pragma('PRAGMA query_only = OFF');
+      }
+    });
+  });
+});
