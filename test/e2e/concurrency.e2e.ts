@@ -86,4 +86,28 @@ describe('concurrent prepaid bookings on two server processes', () => {
     expect(booked).toHaveLength(100);
     expect(booked.reduce((sum: number, row: { client_amount: number }) => sum + row.client_amount, 0)).toBe(-100);
   }, 120000);
+
+  it('never lets two processes move two resellers beneath each other (no cycle)', async () => {
+    const [a, b] = servers.map((server) => server.base);
+    const create = async () => (await call(a, 'iam.resellers.create', { name: `reseller ${Math.random()}` })).body.result.id as number;
+    const pairs: [number, number][] = [];
+    for (let i = 0; i < 20; i++) pairs.push([await create(), await create()]);
+
+    // Each pair at once: x beneath y through one process, y beneath x through the other.
+    const outcomes = await pooled(
+      pairs.map(([x, y]) => async () => {
+        const replies = await Promise.all([
+          call(a, 'iam.resellers.update', { id: x, parent_id: y }),
+          call(b, 'iam.resellers.update', { id: y, parent_id: x }),
+        ]);
+        return replies.map(({ body }) => body.result ?? body.error?.data?.code).sort();
+      }),
+      10,
+    );
+    expect(outcomes).toEqual(Array(pairs.length).fill([1, 'resellers-cycle']));
+    for (const [x, y] of pairs) {
+      const parents = await Promise.all([x, y].map(async (id) => (await call(b, 'iam.resellers.get', { id })).body.result.parent_id));
+      expect([parents[0] === y, parents[1] === x]).not.toEqual([true, true]);
+    }
+  }, 60000);
 });

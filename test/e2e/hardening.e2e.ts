@@ -134,6 +134,8 @@ describe('hardening', () => {
         Buffer.concat([Buffer.from('{"jsonrpc":"2.0","id":1,"method":"clients.search","params":{"q":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}}')]),
       );
       expect([rpc.status, rpc.body]).toEqual([200, { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } }]);
+      const query = await t.rest('GET', '/clients?q=caf%E9');
+      expect([query.status, query.body]).toEqual([400, { error: { message: 'Invalid request', data: { query: 'is not valid UTF-8' } } }]);
       expect((await t.rpc('clients.search', { q: 'caf*' })).body.result).toEqual([]);
     });
   });

@@ -766,6 +766,8 @@ function mustRefuse(method: RegisteredMethod, c: Case, carriage: Carriage): stri
   return refusals;
 }
 
+const STATS: Record<string, number> = {};
+afterAll(() => require('fs').writeFileSync('/tmp/pdump/stats.txt', Object.entries(STATS).sort().map(([k, v]) => `${k} ${v}`).join('\n')));
 async function checkCase(world: World, method: RegisteredMethod, fields: Field[], c: Case): Promise<void> {
   const rpcRequest = rpcText(method, c);
   const callRest = () => sendRest(world.t, method, c);
@@ -785,6 +787,7 @@ async function checkCase(world: World, method: RegisteredMethod, fields: Field[]
   const reaches = restReachesMethod(method, c, world);
   const restOutcome = checkRest(rest.answer, problems, !reaches);
   const rpcOutcome = checkRpc(rpc, c.rpcId, problems);
+  STATS[method.options.rpc + ' ' + (rpcOutcome?.ok ? 200 : rpcOutcome?.status) + (restIsFaithful(method, fields, c, world) ? ' F' : ' -')] = (STATS[method.options.rpc + ' ' + (rpcOutcome?.ok ? 200 : rpcOutcome?.status) + (restIsFaithful(method, fields, c, world) ? ' F' : ' -')] ?? 0) + 1;
 
   // What must be refused as invalid (400 / -32602), as each protocol carries it.
   for (const [protocol, outcome] of [['REST', restOutcome], ['JSON-RPC', rpcOutcome]] as const) {

@@ -77,9 +77,17 @@ function reply(response: request.Response): HttpReply {
   return { status: response.status, body: response.body, headers: response.headers as Record<string, string>, text: response.text };
 }
 
-/** Boots the whole application on a throwaway database, with the administrator's key set to ADMIN_KEY. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const { database, drop } = await throwawayDatabase();
+/**
+ * Boots the whole application on a throwaway database, with the administrator's key set to ADMIN_KEY.
+ * `reachDatabase` rewrites the PostgreSQL URL the server connects with (e.g. through a fault proxy).
+ */
+export async function startTestApp(env: Record<string, string> = {}, reachDatabase?: (url: URL) => URL): Promise<TestApp> {
+  const thrownAway = await throwawayDatabase();
+  const { drop } = thrownAway;
+  const database =
+    reachDatabase && thrownAway.database.type === 'postgres'
+      ? { ...thrownAway.database, url: reachDatabase(new URL(thrownAway.database.url)).toString() }
+      : thrownAway.database;
   const config = loadConfig({ ADMIN_API_KEY: ADMIN_KEY, ADMIN_PASSWORD: 'admin-password', ...env });
   const logs: Record<string, unknown>[] = [];
   const logger = new JsonLogger('info', (line) => logs.push(JSON.parse(line) as Record<string, unknown>));

@@ -39,6 +39,7 @@ const BODYLESS = new Set(['GET', 'DELETE', 'HEAD']);
 
 /** REST arguments as one object: query (and body, for methods with one) with path params on top. */
 function collectRestParams(request: Request): RawParams {
+  refuseInvalidUtf8Query(request.url);
   const query = normalizeQuery(request.query as Record<string, unknown>);
   if (BODYLESS.has(request.method) || request.body === undefined) return { ...query, ...request.params };
   const body: unknown = request.body;
@@ -46,6 +47,17 @@ function collectRestParams(request: Request): RawParams {
     throw ValidationFailed.field('body', 'must be a JSON object');
   }
   return { ...query, ...(body as RawParams), ...request.params };
+}
+
+/** The query parser replaces bytes that are not UTF-8 (`%E9` alone) silently: refused here instead. */
+function refuseInvalidUtf8Query(url: string): void {
+  const start = url.indexOf('?');
+  if (start < 0) return;
+  try {
+    decodeURIComponent(url.slice(start + 1).replace(/\+/g, ' '));
+  } catch {
+    throw ValidationFailed.field('query', 'is not valid UTF-8');
+  }
 }
 
 /** `status[]=a&status[]=b` and `status=a&status=b` mean the same list. (A Map: a `__proto__` key stays a key.) */

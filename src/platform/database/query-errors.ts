@@ -30,11 +30,13 @@ const DRIVER_MESSAGES = /timeout exceeded when trying to connect|Connection term
 
 /** The database could not answer (down, unreachable, too slow, out of space, read-only): worth a retry, never a 500. */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
+  // Not `instanceof Error`: socket errors may come from another realm (a VM context, as under Jest).
+  if (typeof error !== 'object' || error === null) return false;
   const code = codeOf(error);
   if (code !== undefined && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_SQLITE.test(code) || SOCKET_CODES.has(code))) return true;
-  const driverError = error instanceof QueryFailedError ? (error.driverError as Error | undefined) : error;
-  return DRIVER_MESSAGES.test(driverError?.message ?? error.message);
+  const driverError = error instanceof QueryFailedError ? error.driverError : error;
+  const message = (driverError as { message?: unknown } | undefined)?.message;
+  return typeof message === 'string' && DRIVER_MESSAGES.test(message);
 }
 
 /** The database refused a write for lack of space or because it is read-only: readiness reports it. */

@@ -1,0 +1,65 @@
+import { TcpProxy } from '../support/tcp-proxy';
+import { DATABASE_KIND, startTestApp, TestApp } from '../support/test-app';
+
+const UNAVAILABLE = { message: 'service-unavailable: Service temporarily unavailable, retry later', data: { code: 'service-unavailable' } };
+
+// PostgreSQL behind a proxy this test owns: hung, then down, then back. (SQLite's own failures: hardening.e2e.ts.)
+if (DATABASE_KIND === 'postgres') {
+  describe('an unresponsive or stopped PostgreSQL', () => {
+    let t: TestApp;
+    let proxy: TcpProxy;
+
+    beforeAll(async () => {
+      const target = new URL(process.env.TEST_DATABASE_URL!);
+      proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+      await proxy.start();
+      t = await startTestApp(
+        { DB_POOL_SIZE: '4', DB_ACQUIRE_TIMEOUT_MS: '1000', DB_LOCK_TIMEOUT_MS: '1000', DB_STATEMENT_TIMEOUT_MS: '1000' },
+        (url) => Object.assign(url, { hostname: '127.0.0.1', port: String(proxy.port) }),
+      );
+    });
+    afterAll(async () => {
+      proxy.thaw();
+      await t.close();
+      await proxy.stop();
+    });
+
+    const ready = async () => (await t.rest('GET', '/health/ready', undefined, { key: null })).status;
+    const restSearch = () => t.rest('GET', '/accounting/currencies');
+    const rpcSearch = () => t.rpc('accounting.currencies.search', {});
+    const untilReady = async () => {
+      for (let i = 0; i < 100 && (await ready()) !== 200; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    };
+
+    /** Twelve calls at once, more than the pool holds: each is answered 503 with Retry-After, none hangs. */
+    async function expectUnavailable(): Promise<void> {
+      const replies = await Promise.all(Array.from({ length: 6 }, () => [restSearch(), rpcSearch()]).flat());
+      for (const [i, reply] of replies.entries()) {
+        if (i % 2 === 0) {
+          expect([reply.status, reply.headers['retry-after'], reply.body]).toEqual([503, '5', { error: UNAVAILABLE }]);
+        } else {
+          expect([reply.status, reply.headers['retry-after'], reply.body.error]).toEqual([200, '5', { code: -32603, ...UNAVAILABLE }]);
+        }
+      }
+      expect(await ready()).toBe(503);
+      expect((await t.rest('GET', '/health/live', undefined, { key: null })).status).toBe(200);
+    }
+
+    it('answers 503 while the database hangs, and recovers by itself when it answers again', async () => {
+      expect([await ready(), (await restSearch()).status]).toEqual([200, 200]);
+      proxy.freeze();
+      await expectUnavailable();
+      proxy.thaw();
+      await untilReady();
+      expect([await ready(), (await restSearch()).body, (await rpcSearch()).body.result]).toEqual([200, [], []]);
+    }, 30000);
+
+    it('answers 503, not 500, while the database is down, and recovers by itself when it is back', async () => {
+      await proxy.refuse();
+      await expectUnavailable();
+      await proxy.restore();
+      await untilReady();
+      expect([await ready(), (await restSearch()).body, (await rpcSearch()).body.result]).toEqual([200, [], []]);
+    }, 30000);
+  });
+}
