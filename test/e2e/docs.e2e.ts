@@ -51,7 +51,7 @@ describe('API documents', () => {
     const get = doc.paths['/accounting/currencies/{id}'].get;
     expect(get.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual(['path:id', 'query:__tz']);
     expect(get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Currency' });
-    expect(Object.keys(get.responses).sort()).toEqual(['200', '400', '401', '404', '500']);
+    expect(Object.keys(get.responses).sort()).toEqual(['200', '400', '401', '404', '500', '503']);
     const search = doc.paths['/accounting/currencies'].get;
     expect(search.parameters.map((p: { name: string }) => p.name)).toEqual(['limit', 'offset', 'order', 'id', 'q', 'name', '__tz']);
     const create = doc.paths['/accounting/currencies'].post;

@@ -368,7 +368,8 @@ function listOf(item: fc.Arbitrary<Json>, extra: fc.Arbitrary<Json>[] = []): fc.
   );
 }
 
-function wellTyped(field: Field, world: World): fc.Arbitrary<Json> {
+/** Values of the field's type at and past its edges: boundaries, odd text, exact decimals, lists. */
+function edgy(field: Field, world: World): fc.Arbitrary<Json> {
   const items = (field.schema.items ?? {}) as JsonSchema;
   switch (field.kind) {
     case 'int':
@@ -406,6 +407,64 @@ function wellTyped(field: Field, world: World): fc.Arbitrary<Json> {
   }
 }
 
+const PLAUSIBLE_DECIMALS: Json[] = [0, 1, 0.5, 10.25, 1000, '0.0001', '15.5', '123456.78', new Raw('1234567890.1234'), new Raw('0.30')];
+const PLAUSIBLE_DATETIMES = ['2026-11-25 09:30:00', '2026-11-25T09:30:00', '2026-11-25T09:30:00-05:00', '2020-01-01T00:00:00Z', '2026-03-08 02:30:00', '2026-11-01 01:30:00'];
+const PLAUSIBLE_TEXTS = ['Acme', 'Ünïcödé 日本語 🎉', "O'Brien & Co", '100% *wild*_card\\', "'; DROP TABLE clients; --", 'a'];
+
+/** Values meant to pass the field's validation, so that calls reach the services and the database. */
+function plausible(field: Field, world: World): fc.Arbitrary<Json> {
+  const { minimum = 1, maximum = 2147483647, minLength = 0, maxLength = 255, pattern, example } = field.schema as {
+    minimum?: number;
+    maximum?: number;
+    minLength?: number;
+    maxLength?: number;
+    pattern?: string;
+    example?: unknown;
+  };
+  const items = (field.schema.items ?? {}) as JsonSchema;
+  const fits = (text: string) => text.length >= minLength && text.length <= maxLength && (!pattern || new RegExp(pattern).test(text));
+  const ids = world.ids.filter((id) => id >= minimum && id <= maximum);
+  switch (field.kind) {
+    case 'int':
+      return fc.oneof(
+        ...(ids.length ? [{ weight: 3, arbitrary: fc.constantFrom<Json>(...ids) }] : []),
+        { weight: 1, arbitrary: fc.constantFrom<Json>(minimum, Math.min(maximum, 2147483647)) },
+        { weight: 1, arbitrary: fc.integer({ min: minimum, max: Math.min(maximum, 2147483647) }) },
+      );
+    case 'decimal':
+      return fc.constantFrom(...PLAUSIBLE_DECIMALS);
+    case 'bool':
+      return fc.boolean();
+    case 'string': {
+      const texts = [...PLAUSIBLE_TEXTS, ...world.names, ...(typeof example === 'string' ? [example] : []), 'x'.repeat(maxLength)].filter(fits);
+      return fc.oneof(
+        pattern
+          ? fc.stringMatching(new RegExp(pattern)).filter(fits)
+          : fc.string({ unit: 'grapheme', minLength: Math.max(minLength, 1), maxLength: Math.min(maxLength, 30) }).filter(fits),
+        ...(texts.length ? [fc.constantFrom<Json>(...texts)] : []),
+      );
+    }
+    case 'enum':
+      return fc.constantFrom(...(field.schema.enum as string[]));
+    case 'email':
+      return fc.oneof(fc.constantFrom('a@b.co', 'noc@acme.example'), fc.emailAddress().filter((email) => email.length <= 100));
+    case 'datetime':
+      return fc.constantFrom(...PLAUSIBLE_DATETIMES);
+    case 'timezone':
+      return fc.constantFrom(...VALID_ZONES);
+    case 'idlist':
+      return fc.oneof(fc.array(fc.constantFrom(...world.ids, 999999), { maxLength: 4 }), fc.constantFrom(...world.ids).map(String));
+    case 'enumlist':
+      return fc.subarray(items.enum as string[]);
+    case 'strlist':
+      return fc.array(fc.constantFrom('id', '-id', 'name', '-name', 'c_dt', '-c_dt', 'USD', 'EUR'), { maxLength: 3 });
+    case 'iplist':
+      return fc.subarray(['10.0.0.0/8', '2001:db8::/32', '192.0.2.1', '::1', '127.0.0.1']);
+    case 'other':
+      return edgy(field, world);
+  }
+}
+
 const UNKNOWN_KEYS = [
   // '__proto__',
   'constructor',
@@ -436,41 +495,57 @@ interface Case {
   tzInQuery: boolean;
 }
 
+/**
+ * Two kinds of case, half each: wild ones (every field edgy or of a wrong type, unknown keys, any
+ * `__tz`), and tame ones (plausible values that pass validation, now and then one edgy field), so
+ * that calls also get past validation into the services and the database.
+ */
 function caseArbitrary(method: RegisteredMethod, fields: Field[], world: World): fc.Arbitrary<Case> {
   const names = new Set([...fields.map((field) => field.name), TZ]);
   const unknownKeys = UNKNOWN_KEYS.filter((key) => !names.has(key));
   const anyValue = fc.oneof(wrongType, fc.constantFrom<Json>('x', 1, true, 'admin'));
-  const perField = fields.map((field) =>
-    fc.option(
-      fc.oneof({ weight: 5, arbitrary: wellTyped(field, world) }, { weight: 1, arbitrary: wrongType }),
-      { nil: undefined, freq: field.required ? 10 : 2 },
-    ),
-  );
-  return fc
-    .record({
-      values: fc.tuple(...perField),
-      unknown: fc.option(
-        fc.uniqueArray(
-          fc.tuple(fc.constantFrom(...unknownKeys), anyValue.filter((value) => !(Array.isArray(value) && value.length === 0))),
-          { minLength: 1, maxLength: 2, selector: ([key]) => key },
-        ),
-        { nil: undefined, freq: 4 },
+  const edgyOrWrong = (field: Field) => fc.oneof({ weight: 5, arbitrary: edgy(field, world) }, { weight: 1, arbitrary: wrongType });
+  const present = (field: Field, value: fc.Arbitrary<Json>) => fc.option(value, { nil: undefined, freq: field.required ? 10 : 2 });
+  const common = {
+    rpcId: fc.oneof(fc.integer(), fc.string({ maxLength: 8 }), fc.constant(null)),
+    restFirst: fc.boolean(),
+    tzInQuery: fc.boolean(),
+  };
+  const wild = fc.record({
+    values: fc.tuple(...fields.map((field) => present(field, edgyOrWrong(field)))),
+    unknown: fc.option(
+      fc.uniqueArray(
+        fc.tuple(fc.constantFrom(...unknownKeys), anyValue.filter((value) => !(Array.isArray(value) && value.length === 0))),
+        { minLength: 1, maxLength: 2, selector: ([key]) => key },
       ),
-      tz: fc.option(fc.oneof({ weight: 4, arbitrary: zoneArbitrary }, { weight: 1, arbitrary: wrongType }), { nil: undefined, freq: 3 }),
-      rpcId: fc.oneof(fc.integer(), fc.string({ maxLength: 8 }), fc.constant(null)),
-      restFirst: fc.boolean(),
-      tzInQuery: fc.boolean(),
-    })
-    .map(({ values, unknown, tz, rpcId, restFirst, tzInQuery }) => {
-      const entries: Entry[] = [];
-      fields.forEach((field, index) => {
-        const value = values[index];
-        if (value !== undefined) entries.push([field.name, protectAdmin(method, field, value, world)]);
-      });
-      for (const entry of unknown ?? []) entries.push(entry);
-      if (tz !== undefined) entries.push([TZ, tz]);
-      return { entries, unknown: (unknown ?? []).map(([key]) => key), rpcId, restFirst, tzInQuery };
+      { nil: undefined, freq: 3 },
+    ),
+    tz: fc.option(fc.oneof({ weight: 4, arbitrary: zoneArbitrary }, { weight: 1, arbitrary: wrongType }), { nil: undefined, freq: 3 }),
+    ...common,
+  });
+  const tame = fc.record({
+    values: fc.tuple(
+      ...fields.map((field) =>
+        fc.option(fc.oneof({ weight: 15, arbitrary: plausible(field, world) }, { weight: 1, arbitrary: edgyOrWrong(field) }), {
+          nil: undefined,
+          freq: field.required ? 50 : 2,
+        }),
+      ),
+    ),
+    unknown: fc.constant(undefined),
+    tz: fc.option(fc.constantFrom<Json>(...VALID_ZONES), { nil: undefined, freq: 2 }),
+    ...common,
+  });
+  return fc.oneof(wild, tame).map(({ values, unknown, tz, rpcId, restFirst, tzInQuery }) => {
+    const entries: Entry[] = [];
+    fields.forEach((field, index) => {
+      const value = values[index];
+      if (value !== undefined) entries.push([field.name, protectAdmin(method, field, value, world)]);
     });
+    for (const entry of unknown ?? []) entries.push(entry);
+    if (tz !== undefined) entries.push([TZ, tz]);
+    return { entries, unknown: (unknown ?? []).map(([key]) => key), rpcId, restFirst, tzInQuery };
+  });
 }
 
 /**

@@ -15,6 +15,7 @@ const STATUS: Record<ErrorName, string> = {
   too_many_requests: '429',
   payload_too_large: '413',
   internal: '500',
+  unavailable: '503',
 };
 
 /** OpenAPI 3.1 of every declared method's REST route, plus the JSON-RPC endpoint. */
@@ -78,6 +79,7 @@ function operation(method: RegisteredMethod, collector: SchemaCollector): JsonSc
     ...((options.errors ?? []).filter((kind) => kind in STATUS) as ErrorName[]),
     ...(hasBody ? (['payload_too_large'] as const) : []),
     'internal',
+    'unavailable',
   ];
   return {
     operationId: options.rpc,

@@ -50,4 +50,5 @@ export const ERROR_CODES = {
   too_many_requests: 'Too many requests; see Retry-After (HTTP 429, JSON-RPC -32029)',
   payload_too_large: 'The body is over the size limit (HTTP 413)',
   internal: 'Unexpected failure, nothing internal revealed (HTTP 500, JSON-RPC -32603)',
+  unavailable: 'The database is down, too slow or cannot take writes; nothing was done, retry after Retry-After seconds (HTTP 503, JSON-RPC -32603 with `data.code` `service-unavailable`)',
 } as const;
