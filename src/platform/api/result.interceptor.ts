@@ -1,8 +1,8 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
-import { map, Observable } from 'rxjs';
-import { toJson } from '../http/json';
+import { mergeMap, Observable } from 'rxjs';
+import { toJson, toJsonInSlices } from '../http/json';
 import { API_METHOD, ApiMethodOptions } from './api-method.types';
 import { ResultPresenter } from './result-presenter';
 
@@ -18,9 +18,11 @@ export class ResultInterceptor implements NestInterceptor {
     const method = this.reflector.get<ApiMethodOptions>(API_METHOD, context.getHandler());
     const response = context.switchToHttp().getResponse<Response>();
     return next.handle().pipe(
-      map((result: unknown) => {
+      mergeMap(async (result: unknown) => {
         response.type('application/json');
-        return toJson(this.presenter.present(result, method.result));
+        const presented = this.presenter.present(result, method.result);
+        // A list may be large: written in slices, so the event loop is never held for long.
+        return Array.isArray(presented) ? toJsonInSlices(presented) : toJson(presented);
       }),
     );
   }

@@ -1,5 +1,5 @@
 import Decimal from 'decimal.js';
-import { toJson } from './json';
+import { toJson, toJsonInSlices } from './json';
 
 describe('toJson', () => {
   it('writes decimals as JSON numbers with every digit', () => {
@@ -14,5 +14,37 @@ describe('toJson', () => {
   it('serializes plain values as JSON.stringify does', () => {
     expect(toJson({ a: 1, b: 'x', c: null, d: [true] })).toBe('{"a":1,"b":"x","c":null,"d":[true]}');
     expect(toJson(1)).toBe('1');
+  });
+});
+
+describe('toJsonInSlices', () => {
+  it('writes exactly what toJson writes, for any JSON value', async () => {
+    const values: unknown[] = [
+      { jsonrpc: '2.0', id: 1, result: [{ a: new Decimal('1.10'), b: [1, { c: 'x' }], d: undefined }] },
+      [{ jsonrpc: '2.0', id: 2, error: { code: -32600, message: 'Invalid Request', data: { batch: 'too big' } } }, 3, null, 'x'],
+      [undefined, () => 1, { nested: { deeper: [new Decimal('-0.5'), { e: null }] } }],
+      { note: '@@decimal:0000:1', list: [] },
+      'text',
+      42,
+      null,
+    ];
+    for (const value of values) expect(await toJsonInSlices(value)).toBe(toJson(value));
+  });
+
+  it('gives the event loop a turn while it writes a large answer', async () => {
+    // Another task that runs once per turn of the event loop it is given.
+    let turns = 0;
+    let running = true;
+    const other = () => {
+      turns++;
+      if (running) setImmediate(other);
+    };
+    setImmediate(other);
+    const rows = Array.from({ length: 400 }, (_, i) => ({ id: i, notes: 'n'.repeat(10_000) }));
+    const text = await toJsonInSlices(rows);
+    running = false;
+    expect(text).toBe(JSON.stringify(rows));
+    // About 4 MB written in 256 KB slices (about 15): the other task ran between them.
+    expect(turns).toBeGreaterThanOrEqual(10);
   });
 });

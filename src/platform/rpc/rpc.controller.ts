@@ -1,7 +1,7 @@
 import { Controller, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { Public } from '../auth/public.decorator';
-import { toJson } from '../http/json';
+import { toJsonInSlices } from '../http/json';
 import { RpcEngine } from './rpc.engine';
 
 export const RPC_PATHS = ['/', '/api'];
@@ -20,6 +20,6 @@ export class RpcController {
       response.end();
       return;
     }
-    response.type('application/json').send(toJson(reply.body));
+    response.type('application/json').send(await toJsonInSlices(reply.body));
   }
 }

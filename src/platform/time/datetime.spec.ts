@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+import { DateTime } from 'luxon';
 import { formatDateTime, parseDateTime } from './datetime';
 
 const iso = (date: Date | undefined) => date?.toISOString();
@@ -44,5 +46,18 @@ describe('formatDateTime', () => {
     expect(formatDateTime(new Date('2026-07-15T13:30:00Z'), 'America/New_York')).toBe('2026-07-15T09:30:00-04:00');
     expect(formatDateTime(new Date('2026-01-15T04:00:00Z'), 'Asia/Kolkata')).toBe('2026-01-15T09:30:00+05:30');
     expect(formatDateTime(new Date('2026-01-15T04:00:00Z'), 'UTC')).toBe('2026-01-15T04:00:00+00:00');
+  });
+});
+
+describe('formatDateTime', () => {
+  it('writes what luxon writes, for any instant from 1900 to 2100 in zones with odd offsets and DST', () => {
+    const zones = ['UTC', 'America/New_York', 'Asia/Kolkata', 'Asia/Kathmandu', 'Australia/Lord_Howe', 'Pacific/Chatham', 'America/St_Johns', 'Europe/Kyiv'];
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(1900, 0, 1), max: Date.UTC(2100, 0, 1) }), fc.constantFrom(...zones), (ms, zone) => {
+        const instant = new Date(ms);
+        expect(formatDateTime(instant, zone)).toBe(DateTime.fromJSDate(instant, { zone }).toFormat("yyyy-MM-dd'T'HH:mm:ssZZ"));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
