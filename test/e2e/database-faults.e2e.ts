@@ -24,6 +24,7 @@ if (DATABASE_KIND === 'postgres') {
       await proxy.stop();
     });
 
+    const byName = (currency: { name: string }) => currency.name;
     const ready = async () => (await t.rest('GET', '/health/ready', undefined, { key: null })).status;
     const restSearch = () => t.rest('GET', '/accounting/currencies');
     const rpcSearch = () => t.rpc('accounting.currencies.search', {});
@@ -45,13 +46,30 @@ if (DATABASE_KIND === 'postgres') {
       expect((await t.rest('GET', '/health/live', undefined, { key: null })).status).toBe(200);
     }
 
+    it('answers 503 when a lock is not granted within the lock timeout, and books once it is free', async () => {
+      const usd = (await t.rpc('accounting.currencies.create', { name: 'USD' })).body.result.id;
+      const client = (await t.rpc('clients.create', { name: 'Locked', currencies_id: usd })).body.result.id;
+      const holder = t.dataSource.createQueryRunner();
+      await holder.startTransaction();
+      await holder.query('SELECT id FROM clients WHERE id = $1 FOR UPDATE', [client]);
+      try {
+        const booking = await t.rest('POST', '/accounting/transactions', { clients_id: client, type: 'payment', amount: '1' });
+        expect([booking.status, booking.headers['retry-after'], booking.body]).toEqual([503, '5', { error: UNAVAILABLE }]);
+      } finally {
+        await holder.rollbackTransaction();
+        await holder.release();
+      }
+      expect((await t.rest('POST', '/accounting/transactions', { clients_id: client, type: 'payment', amount: '1' })).status).toBe(200);
+      expect((await t.rpc('clients.get', { id: client })).body.result.balance).toBe(1);
+    });
+
     it('answers 503 while the database hangs, and recovers by itself when it answers again', async () => {
       expect([await ready(), (await restSearch()).status]).toEqual([200, 200]);
       proxy.freeze();
       await expectUnavailable();
       proxy.thaw();
       await untilReady();
-      expect([await ready(), (await restSearch()).body, (await rpcSearch()).body.result]).toEqual([200, [], []]);
+      expect([await ready(), (await restSearch()).body.map(byName), (await rpcSearch()).body.result.map(byName)]).toEqual([200, ['USD'], ['USD']]);
     }, 30000);
 
     it('answers 503, not 500, while the database is down, and recovers by itself when it is back', async () => {
@@ -59,7 +77,7 @@ if (DATABASE_KIND === 'postgres') {
       await expectUnavailable();
       await proxy.restore();
       await untilReady();
-      expect([await ready(), (await restSearch()).body, (await rpcSearch()).body.result]).toEqual([200, [], []]);
+      expect([await ready(), (await restSearch()).body.map(byName), (await rpcSearch()).body.result.map(byName)]).toEqual([200, ['USD'], ['USD']]);
     }, 30000);
   });
 }
