@@ -3,7 +3,7 @@ import { DATABASE_KIND, startTestApp, TestApp } from '../support/test-app';
 
 const UNAVAILABLE = { message: 'service-unavailable: Service temporarily unavailable, retry later', data: { code: 'service-unavailable' } };
 
-// PostgreSQL behind a proxy this test owns: hung, then down, then back. (SQLite's own failures: hardening.e2e.ts.)
+// PostgreSQL behind a proxy this test owns: hung, then down, then back.
 if (DATABASE_KIND === 'postgres') {
   describe('an unresponsive or stopped PostgreSQL', () => {
     let t: TestApp;
@@ -79,5 +79,61 @@ if (DATABASE_KIND === 'postgres') {
       await untilReady();
       expect([await ready(), (await restSearch()).body.map(byName), (await rpcSearch()).body.result.map(byName)]).toEqual([200, ['USD'], ['USD']]);
     }, 30000);
+  });
+}
+
+// SQLite's storage failures, made with its own limits (a page budget, query_only); nothing else is touched.
+if (DATABASE_KIND === 'sqlite') {
+  describe('a SQLite database that cannot take writes', () => {
+    let t: TestApp;
+    let usd: number;
+    const pragma = (sql: string) => t.dataSource.query(sql);
+
+    beforeAll(async () => {
+      t = await startTestApp();
+      usd = (await t.rpc('accounting.currencies.create', { name: 'USD' })).body.result.id;
+    });
+    afterAll(() => t.close());
+
+    it('answers 503 with Retry-After while the disk is full, turns readiness to 503, and recovers', async () => {
+      await pragma('PRAGMA wal_checkpoint(TRUNCATE)');
+      const [{ page_count: pages }] = (await pragma('PRAGMA page_count')) as { page_count: number }[];
+      await pragma(`PRAGMA max_page_count = ${pages}`);
+      try {
+        let reply;
+        for (let i = 0; i < 200; i++) {
+          reply = await t.rest('POST', '/clients', { name: `filler ${i}`, notes: 'x'.repeat(5000), currencies_id: usd });
+          if (reply.status !== 200) break;
+        }
+        expect([reply!.status, reply!.headers['retry-after'], reply!.body]).toEqual([
+          503,
+          '5',
+          { error: { message: 'service-unavailable: Service temporarily unavailable, retry later', data: { code: 'service-unavailable' } } },
+        ]);
+        const rpc = await t.rpc('clients.create', { name: 'filler', notes: 'y'.repeat(5000), currencies_id: usd });
+        expect(rpc.body.error).toEqual({
+          code: -32603,
+          message: 'service-unavailable: Service temporarily unavailable, retry later',
+          data: { code: 'service-unavailable' },
+        });
+        expect(rpc.headers['retry-after']).toBe('5');
+        expect((await t.rest('GET', '/health/ready', undefined, { key: null })).status).toBe(503);
+      } finally {
+        await pragma('PRAGMA max_page_count = 1073741823');
+      }
+      expect((await t.rest('POST', '/clients', { name: 'after the disk was freed', currencies_id: usd })).status).toBe(200);
+      expect((await t.rest('GET', '/health/ready', undefined, { key: null })).status).toBe(200);
+    });
+
+    it('answers 503 while the database is read-only', async () => {
+      await pragma('PRAGMA query_only = ON');
+      try {
+        const reply = await t.rest('POST', '/clients', { name: 'read-only', currencies_id: usd });
+        expect([reply.status, reply.body.error.data.code]).toEqual([503, 'service-unavailable']);
+        expect((await t.rest('GET', '/health/ready', undefined, { key: null })).status).toBe(503);
+      } finally {
+        await pragma('PRAGMA query_only = OFF');
+      }
+    });
   });
 }

@@ -1,6 +1,8 @@
+import type { Type } from '@nestjs/common';
 import fc from 'fast-check';
 import { IANAZone } from 'luxon';
 import { FieldSpec, fieldsOf, JsonSchema } from '../../src/platform/api/fields';
+import type { ResultSpec } from '../../src/platform/api/api-method.types';
 import { MethodRegistry, RegisteredMethod } from '../../src/platform/api/method-registry';
 import { aClient, aCurrency, aReseller, aTransaction, aUser } from '../support/factories';
 import { ADMIN_KEY, HttpReply, startTestApp, TestApp } from '../support/test-app';
@@ -183,6 +185,9 @@ const WRONG_TYPES: Json[] = [
   new Obj([['constructor', new Obj([['prototype', new Obj([['polluted', true]])]])]]),
   1.5,
   -0,
+  new Raw('1e400'),
+  new Raw('12345678901234567890.5'),
+  [new Raw('99999999999999999999')],
 ];
 
 const wrongType: fc.Arbitrary<Json> = fc.oneof(
@@ -408,7 +413,19 @@ function edgy(field: Field, world: World): fc.Arbitrary<Json> {
 }
 
 const PLAUSIBLE_DECIMALS: Json[] = [0, 1, 0.5, 10.25, 1000, '0.0001', '15.5', '123456.78', new Raw('1234567890.1234'), new Raw('0.30')];
-const PLAUSIBLE_DATETIMES = ['2026-11-25 09:30:00', '2026-11-25T09:30:00', '2026-11-25T09:30:00-05:00', '2020-01-01T00:00:00Z', '2026-03-08 02:30:00', '2026-11-01 01:30:00'];
+const PLAUSIBLE_DATETIMES = [
+  '2026-11-25 09:30:00',
+  '2026-11-25T09:30:00',
+  '2026-11-25T09:30:00-05:00',
+  '2020-01-01T00:00:00Z',
+  '2026-03-08 02:30:00',
+  '2026-11-01 01:30:00',
+  // Far instants, which zones render with their historic (local mean time) offsets.
+  '0000-01-01 00:00:00',
+  '0001-01-01T00:00:00Z',
+  '1800-01-01T00:00:00Z',
+  '9999-12-31 23:59:59',
+];
 const PLAUSIBLE_TEXTS = ['Acme', 'Ünïcödé 日本語 🎉', "O'Brien & Co", '100% *wild*_card\\', "'; DROP TABLE clients; --", 'a'];
 
 /** Values meant to pass the field's validation, so that calls reach the services and the database. */
@@ -489,11 +506,22 @@ interface Case {
   entries: Entry[];
   /** Keys that are neither declared fields nor `__tz`. */
   unknown: string[];
-  rpcId: number | string | null;
+  rpcId: number | string | null | Raw;
   restFirst: boolean;
   /** For REST calls with a body: `__tz` in the query string rather than in the body. */
   tzInQuery: boolean;
+  /** Both protocols under `/api/` (SPEC §1). */
+  apiPrefix: boolean;
 }
+
+/** JSON-RPC ids: any String, Number or Null (JSON-RPC 2.0 §4), numbers as written, whether or not a float holds them exactly. */
+const rpcIdArbitrary: fc.Arbitrary<Case['rpcId']> = fc.oneof(
+  fc.integer(),
+  fc.string({ unit: 'grapheme', maxLength: 12 }),
+  fc.constant(null),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.constantFrom('12345678901234567890', '9007199254740993', '1e3', '1E-2', '1.5', '0.1', '-7', '-0', '1.0').map((text) => new Raw(text)),
+);
 
 /**
  * Two kinds of case, half each: wild ones (every field edgy or of a wrong type, unknown keys, any
@@ -507,7 +535,12 @@ function caseArbitrary(method: RegisteredMethod, fields: Field[], world: World):
   const edgyOrWrong = (field: Field) => fc.oneof({ weight: 5, arbitrary: edgy(field, world) }, { weight: 1, arbitrary: wrongType });
   const present = (field: Field, value: fc.Arbitrary<Json>) => fc.option(value, { nil: undefined, freq: field.required ? 10 : 2 });
   const common = {
-    rpcId: fc.oneof(fc.integer(), fc.string({ maxLength: 8 }), fc.constant(null)),
+    rpcId: fc.oneof(
+      { weight: 4, arbitrary: fc.integer() as fc.Arbitrary<Case['rpcId']> },
+      { weight: 3, arbitrary: fc.string({ maxLength: 8 }) },
+      { weight: 1, arbitrary: fc.constant(null) },
+    ),
+    apiPrefix: fc.boolean(),
     restFirst: fc.boolean(),
     tzInQuery: fc.boolean(),
   };
@@ -536,7 +569,7 @@ function caseArbitrary(method: RegisteredMethod, fields: Field[], world: World):
     tz: fc.option(fc.constantFrom<Json>(...VALID_ZONES), { nil: undefined, freq: 2 }),
     ...common,
   });
-  return fc.oneof(wild, tame).map(({ values, unknown, tz, rpcId, restFirst, tzInQuery }) => {
+  return fc.oneof(wild, tame).map(({ values, unknown, tz, rpcId, restFirst, tzInQuery, apiPrefix }) => {
     const entries: Entry[] = [];
     fields.forEach((field, index) => {
       const value = values[index];
@@ -544,7 +577,7 @@ function caseArbitrary(method: RegisteredMethod, fields: Field[], world: World):
     });
     for (const entry of unknown ?? []) entries.push(entry);
     if (tz !== undefined) entries.push([TZ, tz]);
-    return { entries, unknown: (unknown ?? []).map(([key]) => key), rpcId, restFirst, tzInQuery };
+    return { entries, unknown: (unknown ?? []).map(([key]) => key), rpcId, restFirst, tzInQuery, apiPrefix };
   });
 }
 
@@ -603,7 +636,8 @@ function queryOf(entries: Entry[], repeat = true): string {
 }
 
 async function sendRest(t: TestApp, method: RegisteredMethod, c: Case): Promise<{ answer: Answer; line: string }> {
-  const { path, rest } = pathOf(method, c.entries);
+  const { path: ownPath, rest } = pathOf(method, c.entries);
+  const path = c.apiPrefix ? `/api${ownPath}` : ownPath;
   let reply: HttpReply;
   let line: string;
   if (method.verb === 'GET' || method.verb === 'DELETE') {
@@ -621,11 +655,11 @@ async function sendRest(t: TestApp, method: RegisteredMethod, c: Case): Promise<
 }
 
 function rpcText(method: RegisteredMethod, c: Case): string {
-  return `{"jsonrpc":"2.0","id":${JSON.stringify(c.rpcId)},"method":${JSON.stringify(method.options.rpc)},"params":${jsonText(new Obj(c.entries))}}`;
+  return `{"jsonrpc":"2.0","id":${c.rpcId instanceof Raw ? c.rpcId.text : JSON.stringify(c.rpcId)},"method":${JSON.stringify(method.options.rpc)},"params":${jsonText(new Obj(c.entries))}}`;
 }
 
-async function sendRpc(t: TestApp, text: string): Promise<Answer> {
-  const reply = await t.rpcRaw(text, { key: ADMIN_KEY });
+async function sendRpc(t: TestApp, text: string, apiPrefix: boolean): Promise<Answer> {
+  const reply = await t.rpcRaw(text, { key: ADMIN_KEY, path: apiPrefix ? '/api' : '/' });
   return { protocol: 'rpc', reply, json: parse(reply.text) };
 }
 
@@ -727,7 +761,8 @@ function checkRpc(answer: Answer, id: Case['rpcId'], problems: string[]): Outcom
   const keys = Object.keys(json).sort().join(',');
   if (keys !== 'id,jsonrpc,result' && keys !== 'error,id,jsonrpc') problems.push(`JSON-RPC: answer has keys ${keys}`);
   if (json.jsonrpc !== '2.0') problems.push('JSON-RPC: jsonrpc is not "2.0"');
-  if (json.id !== id) problems.push(`JSON-RPC: id ${JSON.stringify(json.id)} is not the id sent, ${JSON.stringify(id)}`);
+  const sentId: unknown = id instanceof Raw ? JSON.parse(id.text) : id;
+  if (json.id !== sentId) problems.push(`JSON-RPC: id ${JSON.stringify(json.id)} is not the id sent, ${id instanceof Raw ? id.text : JSON.stringify(id)}`);
   if (own(json, 'result')) {
     if (reply.status !== 200) problems.push(`JSON-RPC: a result with HTTP ${reply.status}`);
     return { ok: true, result: json.result };
@@ -743,7 +778,7 @@ function checkRpc(answer: Answer, id: Case['rpcId'], problems: string[]): Outcom
   else if (status === undefined) problems.push(`JSON-RPC: code ${code} is not one a well-formed call to a declared method may get`);
   if (reply.status !== (code === -32005 ? 401 : 200)) problems.push(`JSON-RPC: code ${code} with HTTP ${reply.status}`);
   if (status !== undefined) checkError(status, error.message, error.data, problems, `JSON-RPC ${code}`, false);
-  return { ok: false, status: status ?? 500, message: error.message, data: error.data };
+  return { ok: false, status: status ?? code, message: error.message, data: error.data };
 }
 
 /** Whether a value means the same in a query string or a path segment (text only) as in JSON. */
@@ -799,6 +834,38 @@ function restIsFaithful(method: RegisteredMethod, fields: Field[], c: Case, worl
 const describeOutcome = (outcome: Outcome | undefined) =>
   outcome === undefined ? 'unreadable' : outcome.ok ? `200 ${canonical(outcome.result).slice(0, 300)}` : `${outcome.status} ${canonical({ message: outcome.message, data: outcome.data }).slice(0, 300)}`;
 
+const ISO_DATETIME = /^(?:\d{4}|[+-]\d{4,6})-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$/;
+
+/** Datetimes leave as ISO 8601 with an offset (SPEC §4): every declared date-time field of a result. */
+function dateTimeProblems(value: unknown, spec: ResultSpec | Type<unknown>, where: string): string[] {
+  if (Array.isArray(spec)) return Array.isArray(value) ? value.flatMap((item, index) => dateTimeProblems(item, spec[0], `${where}[${index}]`)) : [];
+  if (typeof spec !== 'function' || !isRecord(value)) return [];
+  return fieldsOf(spec).flatMap((field) => {
+    const item = value[field.name];
+    const path = `${where}.${field.name}`;
+    if (item === null || item === undefined) return [];
+    if (field.nested) return Array.isArray(item) ? item.flatMap((element, index) => dateTimeProblems(element, field.nested!, `${path}[${index}]`)) : dateTimeProblems(item, field.nested, path);
+    if (field.schema.format !== 'date-time') return [];
+    return typeof item === 'string' && ISO_DATETIME.test(item) && !Number.isNaN(Date.parse(item)) ? [] : [`${path} ${JSON.stringify(item)} is not an ISO 8601 datetime`];
+  });
+}
+
+/**
+ * What is stored is what comes back: a datetime sent with its own offset (or Z) names one instant,
+ * and a result field of the same name must name the same one (to the second), in whatever zone it is written.
+ */
+function instantProblems(result: unknown, fields: Field[], c: Case, where: string): string[] {
+  if (!isRecord(result)) return [];
+  return fields.flatMap((field) => {
+    const sent = c.entries.find(([key]) => key === field.name)?.[1];
+    const back = result[field.name];
+    if (field.kind !== 'datetime' || typeof sent !== 'string' || !/T.*(?:Z|[+-]\d\d:\d\d)$/.test(sent) || typeof back !== 'string') return [];
+    const expected = Math.floor(Date.parse(sent) / 1000);
+    const got = Math.floor(Date.parse(back) / 1000);
+    return Number.isNaN(expected) || expected === got ? [] : [`${where}.${field.name} ${JSON.stringify(back)} is not the instant sent, ${JSON.stringify(sent)}`];
+  });
+}
+
 /** Whether a REST call reaches the method's own route: an empty path parameter reaches none, `rates` another. */
 function restReachesMethod(method: RegisteredMethod, c: Case, world: World): boolean {
   return [...method.path.matchAll(/:([a-z_]+)/g)].every(([, name]) => {
@@ -846,7 +913,7 @@ afterAll(() => require('fs').writeFileSync('/tmp/pdump/stats.txt', Object.entrie
 async function checkCase(world: World, method: RegisteredMethod, fields: Field[], c: Case): Promise<void> {
   const rpcRequest = rpcText(method, c);
   const callRest = () => sendRest(world.t, method, c);
-  const callRpc = () => sendRpc(world.t, rpcRequest);
+  const callRpc = () => sendRpc(world.t, rpcRequest, c.apiPrefix);
   let rest: { answer: Answer; line: string };
   let rpc: Answer;
   if (c.restFirst) {
@@ -856,12 +923,15 @@ async function checkCase(world: World, method: RegisteredMethod, fields: Field[]
     rpc = await callRpc();
     rest = await callRest();
   }
-  const sent: Sent = { rest: rest.line, rpc: rpcRequest };
+  const sent: Sent = { rest: rest.line, rpc: `POST ${c.apiPrefix ? '/api' : '/'} ${rpcRequest}` };
 
   const problems: string[] = [];
   const reaches = restReachesMethod(method, c, world);
   const restOutcome = checkRest(rest.answer, problems, !reaches);
   const rpcOutcome = checkRpc(rpc, c.rpcId, problems);
+  for (const [protocol, outcome] of [['REST', restOutcome], ['JSON-RPC', rpcOutcome]] as const) {
+    if (outcome?.ok) problems.push(...dateTimeProblems(outcome.result, method.options.result, `${protocol}: result`), ...instantProblems(outcome.result, fields, c, `${protocol}: result`));
+  }
   STATS[method.options.rpc + ' ' + (rpcOutcome?.ok ? 200 : rpcOutcome?.status) + (restIsFaithful(method, fields, c, world) ? ' F' : ' -')] = (STATS[method.options.rpc + ' ' + (rpcOutcome?.ok ? 200 : rpcOutcome?.status) + (restIsFaithful(method, fields, c, world) ? ' F' : ' -')] ?? 0) + 1;
 
   // What must be refused as invalid (400 / -32602), as each protocol carries it.
@@ -946,4 +1016,18 @@ describe('generated params over every registered method (property-based)', () =>
     }
     if (failures.length > 0) throw new Error(`${failures.length} of ${methods.length} methods broke a property:\n\n${failures.join('\n\n')}`);
   }, 15 * 60 * 1000);
+
+  it('answers every JSON-RPC call under the id it was sent', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...methods.map((method) => method.options.rpc)), rpcIdArbitrary, fc.boolean(), async (name, rpcId, apiPrefix) => {
+        const method = methods.find((candidate) => candidate.options.rpc === name)!;
+        const c: Case = { entries: [], unknown: [], rpcId, restFirst: false, tzInQuery: false, apiPrefix };
+        const problems: string[] = [];
+        const answer = await sendRpc(world.t, rpcText(method, c), apiPrefix);
+        checkRpc(answer, rpcId, problems);
+        if (problems.length > 0) throw new Error(`${problems.join('; ')}\n  sent ${rpcText(method, c)}\n  got  HTTP ${answer.reply.status} ${answer.reply.text.slice(0, 300)}`);
+      }),
+      { numRuns: 60, seed: SEED },
+    );
+  });
 });

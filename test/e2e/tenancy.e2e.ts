@@ -1,64 +1,164 @@
+import { EntityTarget, ObjectLiteral } from 'typeorm';
+import { TransactionEntity } from '../../src/modules/accounting/transactions/transaction.entity';
+import { ClientEntity } from '../../src/modules/clients/client.entity';
+import { ResellerEntity } from '../../src/modules/iam/resellers/reseller.entity';
 import { UserEntity } from '../../src/modules/iam/users/user.entity';
-import type { Principal } from '../../src/platform/auth/principal';
+import { Principal } from '../../src/platform/auth/principal';
 import { RequestContexts } from '../../src/platform/context/request-context';
-import { TenancyViolation } from '../../src/platform/tenancy/reseller.subscriber';
-import { aReseller, aUser } from '../support/factories';
+import { NotFound } from '../../src/platform/errors/domain-error';
+import { TenancyViolation } from '../../src/platform/tenancy/tenancy-violation';
+import { aClient, aCurrency, aReseller, aTransaction, aUser } from '../support/factories';
 import { startTestApp, TestApp } from '../support/test-app';
 
-// The enforcement beneath the services: what a forgotten filter or a bulk write would do, tried directly.
-describe('tenancy enforcement', () => {
+// Every way TypeORM offers to reach data, tried beneath the services as a reseller-limited principal
+// would, on every reseller-limited entity: each is limited to the reach, or refused.
+describe('tenancy enforcement beneath the services', () => {
   let t: TestApp;
-  let principal: Principal;
-  let foreignUserId: number;
-  let ownUserId: number;
+  let limited: Principal;
+  /** Per entity: the id of a row the limited principal reaches, and of one it does not. */
+  const rows = new Map<string, { own: number; foreign: number; reach: number[] }>();
+
+  const ENTITIES: [string, EntityTarget<ObjectLiteral>, string][] = [
+    ['users', UserEntity, 'resellers_id'],
+    ['resellers', ResellerEntity, 'id'],
+    ['clients', ClientEntity, 'resellers_id'],
+    ['transactions', TransactionEntity, 'resellers_id'],
+  ];
 
   beforeAll(async () => {
     t = await startTestApp();
+    const usd = (await aCurrency(t, 'USD')).id;
     const R = await aReseller(t);
+    const R1 = await aReseller(t, { parent_id: R.id });
     const S = await aReseller(t);
-    ownUserId = (await aUser(t, { resellers_id: R.id, name: 'own' })).id;
-    foreignUserId = (await aUser(t, { resellers_id: S.id, name: 'foreign' })).id;
-    principal = { userId: ownUserId, login: 'own', resellersId: R.id, timezone: null, scheme: 'api-key', reach: { kind: 'tree', root: R.id, ids: new Set([R.id]) } };
+    const own = await aClient(t, { currencies_id: usd, resellers_id: R1.id });
+    const foreign = await aClient(t, { currencies_id: usd, resellers_id: S.id });
+    rows.set('users', { own: (await aUser(t, { resellers_id: R1.id })).id, foreign: (await aUser(t, { resellers_id: S.id })).id, reach: [] });
+    rows.set('resellers', { own: R1.id, foreign: S.id, reach: [] });
+    rows.set('clients', { own: own.id, foreign: foreign.id, reach: [] });
+    rows.set('transactions', { own: (await aTransaction(t, { clients_id: own.id })).id, foreign: (await aTransaction(t, { clients_id: foreign.id })).id, reach: [] });
+    limited = { ...Principal.system('test'), kind: 'user', userId: 1, login: 'limited', resellersId: R.id, scheme: 'api-key', reach: { kind: 'tree', root: R.id, ids: new Set([R.id, R1.id]) } };
+    // What the limited principal should see of each table, read as the system.
+    for (const [name, target, column] of ENTITIES) {
+      const all = await as(Principal.system('test'), () => t.dataSource.getRepository(target).find());
+      rows.get(name)!.reach = all.filter((row) => [R.id, R1.id].includes(row[column])).map((row) => row.id).sort((a, b) => a - b);
+    }
   });
   afterAll(() => t.close());
 
-  const asLimitedUser = <T>(fn: () => Promise<T>) => RequestContexts.run({ requestId: 'test', unit: Symbol('test'), principal }, fn);
-  const users = () => t.dataSource.getRepository(UserEntity);
-  const names = async () => (await t.dataSource.query(`SELECT name FROM users ORDER BY id`)).map((row: { name: string }) => row.name);
+  function as<T>(principal: Principal, fn: () => Promise<T>): Promise<T> {
+    return RequestContexts.run({ requestId: 'test', unit: Symbol('test'), principal }, fn);
+  }
+  const asLimited = <T>(fn: () => Promise<T>) => as(limited, fn);
+  const ids = (found: ObjectLiteral[]) => found.map((row) => row.id as number).sort((a, b) => a - b);
+  const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 
-  it('trips when a query without the reseller filter loads a foreign row', async () => {
-    await expect(asLimitedUser(() => users().find())).rejects.toThrow(TenancyViolation);
-    await expect(asLimitedUser(() => users().findOneBy({ id: foreignUserId }))).rejects.toThrow(
-      `Tenancy violation: loaded users #${foreignUserId} outside the caller's reach`,
-    );
-    await expect(asLimitedUser(() => users().findOneBy({ id: ownUserId }))).resolves.toMatchObject({ name: 'own' });
+  describe.each(ENTITIES)('%s', (name, target) => {
+    const repository = () => t.dataSource.getRepository(target);
+    const expected = () => rows.get(name)!;
+
+    it('finds, counts, checks existence and aggregates only rows in reach', async () => {
+      const { own, foreign, reach } = expected();
+      const seen = await asLimited(async () => ({
+        find: ids(await repository().find()),
+        findBy: ids(await repository().findBy({ id: foreign })),
+        findOneBy: (await repository().findOneBy({ id: foreign })) ?? 'none',
+        ownRow: (await repository().findOneBy({ id: own }))?.id,
+        count: await repository().count(),
+        existsForeign: await repository().exists({ where: { id: foreign } }),
+        existsOwn: await repository().existsBy({ id: own }),
+        sum: await repository().sum('id' as never),
+        minimum: await repository().minimum('id' as never),
+        maximum: await repository().maximum('id' as never),
+        builder: ids(await repository().createQueryBuilder('row').getMany()),
+        raw: (await repository().createQueryBuilder('row').select('row.id', 'id').getRawMany()).map((row) => Number(row.id)).sort((a, b) => a - b),
+        countBuilder: await repository().createQueryBuilder('row').where('row.id IN (:...both)', { both: [own, foreign] }).getCount(),
+      }));
+      expect(seen).toEqual({
+        find: reach,
+        findBy: [],
+        findOneBy: 'none',
+        ownRow: own,
+        count: reach.length,
+        existsForeign: false,
+        existsOwn: true,
+        sum: sum(reach),
+        minimum: Math.min(...reach),
+        maximum: Math.max(...reach),
+        builder: reach,
+        raw: reach,
+        countBuilder: 1,
+      });
+    });
+
+    it('reads a partial select of an own row, and a foreign one as not there', async () => {
+      const { own, foreign } = expected();
+      const found = await asLimited(() => repository().find({ select: { id: true } as never, where: [{ id: own }, { id: foreign }] as never }));
+      expect(found.map((row) => ({ ...row }))).toEqual([{ id: own }]);
+    });
+
+    it('leaves foreign rows untouched by updates and deletes of every kind', async () => {
+      const { foreign } = expected();
+      const before = await as(Principal.system('test'), () => repository().findOneByOrFail({ id: foreign }));
+      const outcomes = await asLimited(async () => [
+        (await repository().update({ id: foreign }, { c_dt: new Date('2000-01-01') } as never)).affected,
+        (await repository().createQueryBuilder().update().set({ c_dt: new Date('2000-01-01') } as never).where('id = :id', { id: foreign }).execute()).affected,
+        (await repository().createQueryBuilder().update().set({ c_dt: new Date('2000-01-01') } as never).execute()).affected! > 0 ? 'own rows only' : 'none',
+        (await repository().delete({ id: foreign })).affected,
+        (await repository().createQueryBuilder().delete().where('id = :id', { id: foreign }).execute()).affected,
+      ]);
+      expect(outcomes).toEqual([0, 0, 'own rows only', 0, 0]);
+      const after = await as(Principal.system('test'), () => repository().findOneByOrFail({ id: foreign }));
+      expect(after).toEqual(before);
+    });
+
+    it('refuses an upsert, whose ON CONFLICT could overwrite a foreign row', async () => {
+      await expect(asLimited(() => repository().upsert({ id: expected().foreign } as never, ['id']))).rejects.toThrow(
+        `Tenancy violation: upsert of ${name} by a reseller-limited principal`,
+      );
+    });
+
+    it('refuses to touch the entity with no principal at all, and lets a named system principal see everything', async () => {
+      await expect(repository().find()).rejects.toThrow(TenancyViolation);
+      await expect(repository().count()).rejects.toThrow(`Tenancy violation: ${name} touched with no principal`);
+      const everything = await as(Principal.system('test'), () => repository().count());
+      expect(everything).toBeGreaterThan(expected().reach.length);
+    });
   });
 
-  it('refuses bulk updates and deletes, which carry no rows to check', async () => {
-    const before = await names();
-    await expect(asLimitedUser(() => users().update({ id: foreignUserId }, { name: 'hijacked' }))).rejects.toThrow(
-      'Tenancy violation: bulk update of users by a reseller-limited caller',
+  it('limits every joined limited alias in its ON clause, so a left join keeps its row and shows nothing foreign', async () => {
+    const { own: ownReseller, foreign: foreignReseller } = rows.get('resellers')!;
+    const joined = await asLimited(() =>
+      t.dataSource
+        .getRepository(ResellerEntity)
+        .createQueryBuilder('reseller')
+        .leftJoinAndMapMany('reseller.clients', ClientEntity, 'client', 'client.resellers_id = :foreignReseller', { foreignReseller })
+        .where('reseller.id = :ownReseller', { ownReseller })
+        .getMany(),
     );
-    await expect(
-      asLimitedUser(() => users().createQueryBuilder().update().set({ name: 'hijacked' }).where('id = :id', { id: foreignUserId }).execute()),
-    ).rejects.toThrow(TenancyViolation);
-    await expect(asLimitedUser(() => users().delete({ id: foreignUserId }))).rejects.toThrow(
-      'Tenancy violation: bulk delete of users by a reseller-limited caller',
+    expect(joined.map((row) => ({ id: row.id, clients: (row as unknown as { clients: unknown[] }).clients }))).toEqual([{ id: ownReseller, clients: [] }]);
+    const raw = await asLimited(() =>
+      t.dataSource
+        .createQueryBuilder()
+        .select('client.id', 'id')
+        .from(ResellerEntity, 'reseller')
+        .innerJoin(ClientEntity, 'client', 'client.resellers_id = reseller.id')
+        .getRawMany(),
     );
-    expect(await names()).toEqual(before);
+    expect(raw.map((row) => Number(row.id))).toEqual([rows.get('clients')!.own]);
   });
 
-  it('stamps and checks inserts made through a query builder too', async () => {
+  it('stamps inserts with the principal reseller and refuses to place anything outside the reach', async () => {
     const values = { login: 'inserted', api_key_hash: 'x'.repeat(64), api_key_prefix: 'x', allowed_ips: [] };
-    await asLimitedUser(() => users().insert(values));
-    const [row] = await t.dataSource.query(`SELECT resellers_id FROM users WHERE login = 'inserted'`);
-    expect(Number(row.resellers_id)).toBe(principal.resellersId);
-    const foreign = { ...values, login: 'foreign-insert', api_key_hash: 'y'.repeat(64), resellers_id: principal.resellersId! + 1 };
-    await expect(asLimitedUser(() => users().insert(foreign))).rejects.toThrow(`not_found: resellers #${principal.resellersId! + 1} not found`);
-  });
-
-  it('leaves the unlimited (and code outside any request) alone', async () => {
-    expect((await users().find()).length).toBeGreaterThanOrEqual(3);
-    expect(await users().update({ id: foreignUserId }, { name: 'foreign' })).toMatchObject({ affected: 1 });
+    await asLimited(() => t.dataSource.getRepository(UserEntity).insert(values));
+    const inserted = await as(Principal.system('test'), () => t.dataSource.getRepository(UserEntity).findOneByOrFail({ login: 'inserted' }));
+    expect(inserted.resellers_id).toBe(limited.resellersId);
+    const foreignReseller = rows.get('resellers')!.foreign;
+    await expect(asLimited(() => t.dataSource.getRepository(UserEntity).insert({ ...values, login: 'elsewhere', api_key_hash: 'y'.repeat(64), resellers_id: foreignReseller }))).rejects.toThrow(
+      new NotFound('resellers', foreignReseller),
+    );
+    await expect(asLimited(() => t.dataSource.getRepository(UserEntity).update({ id: inserted.id }, { resellers_id: foreignReseller }))).rejects.toThrow(
+      new NotFound('resellers', foreignReseller),
+    );
   });
 });

@@ -8,6 +8,7 @@ import { DatabaseHealth } from './database-health';
 import { dataSourceOptions } from './data-source-options';
 import { runMigrations } from './migrator';
 import { serializeSqliteTransactions } from './sqlite-gate';
+import { installQueryScoping } from '../tenancy/query-scope';
 
 /** Opens the database and brings its schema up to date before anything else uses it; hands out the one door to it. */
 @Global()
@@ -17,6 +18,7 @@ import { serializeSqliteTransactions } from './sqlite-gate';
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => dataSourceOptions(config.database, config.databaseLimits),
       dataSourceFactory: async (options) => {
+        installQueryScoping();
         const dataSource = await new DataSource(options!).initialize();
         serializeSqliteTransactions(dataSource);
         await runMigrations(dataSource);

@@ -2,6 +2,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, EntityTarget, ObjectLiteral, Repository } from 'typeorm';
+import { RequestContexts } from '../context/request-context';
+import { TenancyViolation } from '../tenancy/tenancy-violation';
 
 const openTransaction = new AsyncLocalStorage<EntityManager>();
 
@@ -28,9 +30,16 @@ export class Database {
     return this.manager.getRepository(target);
   }
 
-  /** A raw query with `$n` placeholders, in the open transaction if there is one. */
+  /**
+   * A raw query with `$n` placeholders, in the open transaction if there is one. Raw SQL is beyond
+   * the query scoping: on PostgreSQL row-level security limits it; on SQLite, which has none, a
+   * reseller-limited principal may not send it at all.
+   */
   query<T = unknown>(sql: string, parameters: unknown[] = []): Promise<T> {
     if (this.dialect === 'postgres') return this.manager.query(sql, parameters) as Promise<T>;
+    if (RequestContexts.current()?.principal?.reach.kind === 'tree') {
+      throw new TenancyViolation('raw SQL for a reseller-limited principal on SQLite, which has no row-level security');
+    }
     // SQLite binds `?` in order of appearance.
     const order: number[] = [];
     const text = sql.replace(/\$(\d+)/g, (_, n: string) => {

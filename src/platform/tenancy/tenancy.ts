@@ -1,46 +1,52 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { ObjectLiteral, Repository, SelectQueryBuilder } from 'typeorm';
+import type { Principal } from '../auth/principal';
 import { RequestContexts } from '../context/request-context';
 import { NotFound } from '../errors/domain-error';
 import { resellerLimitOf } from './reseller-limited.decorator';
-import { ResellerReach, UNLIMITED } from './reseller-reach';
-
-/** The caller's reach, from the request context; code running outside a request (boot, migrations) is the system. */
-export function currentReach(): ResellerReach {
-  return RequestContexts.current()?.principal?.reach ?? UNLIMITED;
-}
+import type { ResellerReach } from './reseller-reach';
+import { TenancyViolation } from './tenancy-violation';
 
 /**
- * Scoped reads of reseller-limited entities, beneath the services: every query a service builds
- * through here sees only the caller's reach. (Writes are checked by the ResellerSubscriber.)
+ * The reach of the principal data is touched for. There is no default: touching a
+ * reseller-limited entity with no principal at all is a bug, not "everyone".
+ */
+export function currentReach(objectName: string): ResellerReach {
+  const principal = RequestContexts.current()?.principal;
+  if (!principal) throw new TenancyViolation(`${objectName} touched with no principal (run it as Principal.system(...))`);
+  return principal.reach;
+}
+
+const logger = new Logger('Tenancy');
+
+/**
+ * Isolation of reseller-limited entities (SPEC §5). Every query TypeORM builds is limited to the
+ * principal's reach beneath the services (query-scope.ts), and every write is stamped and
+ * checked (reseller.subscriber.ts); this service adds what services call by name.
  */
 @Injectable()
 export class Tenancy {
   /**
-   * Runs `fn` as the system, outside the caller's reach: only for lookups that must see every
-   * reseller (a login being authenticated), never to answer the caller with what it loads.
+   * Runs `fn` as another principal, e.g. `Principal.system('authentication')` to look a key up
+   * in every reseller. Each use names itself, is logged, and is greppable: `Principal.system(`.
    */
-  asSystem<T>(fn: () => Promise<T>): Promise<T> {
+  runAs<T>(principal: Principal, fn: () => Promise<T>): Promise<T> {
     const context = RequestContexts.current();
-    return context ? RequestContexts.run({ ...context, principal: undefined }, fn) : fn();
+    if (principal.kind === 'system') logger.debug({ msg: 'running as a system principal', principal: principal.login });
+    return RequestContexts.run(
+      { ...(context ?? { requestId: principal.login, unit: Symbol(principal.login) }), principal, timezone: context?.timezone },
+      fn,
+    );
   }
 
-  /** A query of the repository's entity limited to the caller's reach. */
+  /** A query of the repository's entity (limited to the caller's reach, as every query is). */
   query<E extends ObjectLiteral>(repository: Repository<E>, alias: string): SelectQueryBuilder<E> {
-    return this.scope(repository.createQueryBuilder(alias));
-  }
-
-  /** Limits a query to the caller's reach, by the limit of its main entity (no-op for other entities). */
-  scope<E extends ObjectLiteral>(query: SelectQueryBuilder<E>): SelectQueryBuilder<E> {
-    const reach = currentReach();
-    const limit = resellerLimitOf(query.expressionMap.mainAlias!.target);
-    if (!limit || reach.kind === 'all') return query;
-    return query.andWhere(`${query.alias}.${limit.read} IN (:...reachIds)`, { reachIds: [...reach.ids] });
+    return repository.createQueryBuilder(alias);
   }
 
   /** One object by id within reach; missing and out of reach answer the same. */
   async findOne<E extends ObjectLiteral>(repository: Repository<E>, id: number): Promise<E> {
-    const entity = await this.query(repository, 'target').andWhere('target.id = :id', { id }).getOne();
+    const entity = await repository.findOne({ where: { id } as never });
     if (!entity) throw new NotFound(resellerLimitOf(repository.target)?.objectName ?? repository.metadata.tableName, id);
     return entity;
   }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Repository } from 'typeorm';
+import { Principal } from '../../../platform/auth/principal';
 import { RequestContexts } from '../../../platform/context/request-context';
 import { Tenancy } from '../../../platform/tenancy/tenancy';
 import { AuthenticationFailed } from '../../../platform/errors/domain-error';
@@ -33,8 +34,8 @@ export class JwtAuthService {
     this.throttle.check(login, address);
     // Counted as a failure until proven right, so guesses sent in parallel are all counted.
     const attempt = this.throttle.recordFailure(login, address);
-    // Any user of any reseller may log in: the lookup is not limited by the caller's reach.
-    const user = await this.tenancy.asSystem(() => this.users.findOneBy({ login }));
+    // Any user of any reseller may log in: the lookup is not limited by anyone's reach.
+    const user = await this.tenancy.runAs(Principal.system('jwt-login'), () => this.users.findOneBy({ login }));
     const passwordMatches = await verifyPassword(password, user?.password_hash ?? (await this.decoyHash));
     if (!user || !passwordMatches || user.status !== 'active' || !ipAllowed(user.allowed_ips, address)) {
       throw new AuthenticationFailed('Authentication failed: wrong login or password');
@@ -45,7 +46,8 @@ export class JwtAuthService {
 
   /** A fresh token for the caller, whose current credentials were just checked. */
   async refresh(): Promise<IssuedToken> {
-    const userId = RequestContexts.require().principal!.userId;
+    const { userId } = RequestContexts.require().principal!;
+    if (userId === null) throw new AuthenticationFailed('Authentication failed: only a user has a token to refresh');
     return this.tokens.issue(await this.users.findOneByOrFail({ id: userId }));
   }
 }

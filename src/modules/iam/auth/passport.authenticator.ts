@@ -5,7 +5,8 @@ import { HeaderAPIKeyStrategy } from 'passport-headerapikey';
 import { Repository } from 'typeorm';
 import { Database } from '../../../platform/database/database';
 import { Authenticator } from '../../../platform/auth/authenticator';
-import type { AuthScheme, Principal } from '../../../platform/auth/principal';
+import { Principal } from '../../../platform/auth/principal';
+import { Tenancy } from '../../../platform/tenancy/tenancy';
 import { AuthenticationFailed } from '../../../platform/errors/domain-error';
 import { UserEntity } from '../users/user.entity';
 import { ipAllowed } from './allowed-ips';
@@ -35,6 +36,7 @@ export class PassportAuthenticator extends Authenticator {
     private readonly tokens: JwtTokens,
     private readonly principals: Principals,
     private readonly cache: PrincipalCache,
+    private readonly tenancy: Tenancy,
   ) {
     super();
     this.passport.use(
@@ -54,12 +56,18 @@ export class PassportAuthenticator extends Authenticator {
       }),
     );
   }
+
   private get users(): Repository<UserEntity> {
     return this.db.repository(UserEntity);
   }
 
 
+  /** Looks the credentials up in every reseller: whose they are is not limited by anyone's reach yet. */
   authenticate(request: Request): Promise<Principal> {
+    return this.tenancy.runAs(Principal.system('authentication'), () => this.authenticateAs(request));
+  }
+
+  private authenticateAs(request: Request): Promise<Principal> {
     const scheme = request.headers['x-api-key'] !== undefined || !request.headers.authorization ? API_KEY : JWT;
     return new Promise((resolve, reject) => {
       const middleware = this.passport.authenticate(scheme, { session: false }, (error: unknown, principal: Principal | false) => {
@@ -85,7 +93,7 @@ export class PassportAuthenticator extends Authenticator {
     return principal;
   }
 
-  private async admit(user: UserEntity | null, request: Request, scheme: AuthScheme): Promise<Principal | undefined> {
+  private async admit(user: UserEntity | null, request: Request, scheme: 'api-key' | 'jwt'): Promise<Principal | undefined> {
     if (!user || user.status !== 'active' || !ipAllowed(user.allowed_ips, request.ip)) return undefined;
     return this.principals.of(user, scheme);
   }

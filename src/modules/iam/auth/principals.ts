@@ -9,11 +9,11 @@ import type { UserEntity } from '../users/user.entity';
 export class Principals {
   constructor(private readonly tree: ResellerTree) {}
 
-  async of(user: UserEntity, scheme: AuthScheme): Promise<Principal> {
+  async of(user: UserEntity, scheme: 'api-key' | 'jwt'): Promise<Principal> {
     const reach =
       user.resellers_id === null
         ? UNLIMITED
         : { kind: 'tree' as const, root: user.resellers_id, ids: new Set(await this.tree.subtree(user.resellers_id)) };
-    return { userId: user.id, login: user.login, resellersId: user.resellers_id, timezone: user.timezone, reach, scheme };
+    return { kind: 'user', userId: user.id, login: user.login, resellersId: user.resellers_id, timezone: user.timezone, reach, scheme };
   }
 }

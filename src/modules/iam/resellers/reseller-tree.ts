@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { Principal } from '../../../platform/auth/principal';
 import { Database } from '../../../platform/database/database';
+import { Tenancy } from '../../../platform/tenancy/tenancy';
 
 // Any fixed number, distinct from the migration lock's.
 const TREE_LOCK = 7_301_996;
@@ -7,7 +9,10 @@ const TREE_LOCK = 7_301_996;
 /** Walks the reseller tree in the database (a recursive query, the same on SQLite and PostgreSQL). */
 @Injectable()
 export class ResellerTree {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly tenancy: Tenancy,
+  ) {}
 
   /**
    * Holds the whole tree until the open transaction ends, so moves are checked and written one at
@@ -19,9 +24,12 @@ export class ResellerTree {
     if (this.db.dialect === 'postgres') await this.db.query('SELECT pg_advisory_xact_lock($1)', [TREE_LOCK]);
   }
 
-  /** The reseller and all its descendants, deleted ones included. */
+  /**
+   * The reseller and all its descendants, deleted ones included: the tree's shape, read as the
+   * system (a reach is computed from it; a caller passes only an id already in their reach).
+   */
   async subtree(rootId: number): Promise<number[]> {
-    const rows: { id: number }[] = await this.db.query(
+    const rows: { id: number }[] = await this.tenancy.runAs(Principal.system('reseller-tree'), () => this.db.query(
       `WITH RECURSIVE tree(id) AS (
          SELECT id FROM resellers WHERE id = $1
          UNION
@@ -29,7 +37,7 @@ export class ResellerTree {
        )
        SELECT id FROM tree`,
       [rootId],
-    );
+    ));
     return rows.map((row) => Number(row.id));
   }
 }

@@ -5,7 +5,9 @@ import type { AppConfig } from '../../../config/config';
 import { isUniqueViolation } from '../../../platform/database/query-errors';
 import { generatePassword, hashPassword, issueApiKey } from '../auth/secrets';
 import { UserEntity } from './user.entity';
+import { Principal } from '../../../platform/auth/principal';
 import { Database } from '../../../platform/database/database';
+import { Tenancy } from '../../../platform/tenancy/tenancy';
 
 /** On the first start (no users at all) creates the administrator, printing any secret it had to generate. */
 @Injectable()
@@ -14,6 +16,7 @@ export class AdminBootstrap implements OnApplicationBootstrap {
 
   constructor(
     private readonly db: Database,
+    private readonly tenancy: Tenancy,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -21,7 +24,11 @@ export class AdminBootstrap implements OnApplicationBootstrap {
     return this.db.repository(UserEntity);
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  onApplicationBootstrap(): Promise<void> {
+    return this.tenancy.runAs(Principal.system('admin-bootstrap'), () => this.createAdministrator());
+  }
+
+  private async createAdministrator(): Promise<void> {
     if (await this.users.exists()) return;
     const { login, apiKey, password } = this.config.admin;
     const key = issueApiKey(apiKey);
