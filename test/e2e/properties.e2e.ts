@@ -280,12 +280,12 @@ const ODD_STRINGS = [
   '"; SELECT pg_sleep(1); --',
   '\u0000',
   'a\u0000b',
-  'ud800',
-  'xudc00y',
+  '\ud800',
+  'x\udc00y',
   '\u202e\u200b',
   'null',
   'undefined',
-  // '__proto__',
+  '__proto__',
   'constructor',
   '\r\n\t',
 ];
@@ -395,7 +395,7 @@ function edgy(field: Field, world: World): fc.Arbitrary<Json> {
       return zoneArbitrary;
     case 'idlist':
       return listOf(intArbitrary({ ...field, schema: items }, world), [
-        fc.constant(Array.from({ length: 3 }, (_, index) => index + 1)),
+        fc.constant(Array.from({ length: 1001 }, (_, index) => index + 1)),
         fc.constantFrom('1,,2', '1, 2', ',', ''),
       ]);
     case 'enumlist':
@@ -483,7 +483,7 @@ function plausible(field: Field, world: World): fc.Arbitrary<Json> {
 }
 
 const UNKNOWN_KEYS = [
-  // '__proto__',
+  '__proto__',
   'constructor',
   'prototype',
   'toString',
@@ -908,8 +908,6 @@ function mustRefuse(method: RegisteredMethod, c: Case, carriage: Carriage): stri
   return refusals;
 }
 
-const STATS: Record<string, number> = {};
-afterAll(() => require('fs').writeFileSync('/tmp/pdump/stats.txt', Object.entries(STATS).sort().map(([k, v]) => `${k} ${v}`).join('\n')));
 async function checkCase(world: World, method: RegisteredMethod, fields: Field[], c: Case): Promise<void> {
   const rpcRequest = rpcText(method, c);
   const callRest = () => sendRest(world.t, method, c);
@@ -932,7 +930,6 @@ async function checkCase(world: World, method: RegisteredMethod, fields: Field[]
   for (const [protocol, outcome] of [['REST', restOutcome], ['JSON-RPC', rpcOutcome]] as const) {
     if (outcome?.ok) problems.push(...dateTimeProblems(outcome.result, method.options.result, `${protocol}: result`), ...instantProblems(outcome.result, fields, c, `${protocol}: result`));
   }
-  STATS[method.options.rpc + ' ' + (rpcOutcome?.ok ? 200 : rpcOutcome?.status) + (restIsFaithful(method, fields, c, world) ? ' F' : ' -')] = (STATS[method.options.rpc + ' ' + (rpcOutcome?.ok ? 200 : rpcOutcome?.status) + (restIsFaithful(method, fields, c, world) ? ' F' : ' -')] ?? 0) + 1;
 
   // What must be refused as invalid (400 / -32602), as each protocol carries it.
   for (const [protocol, outcome] of [['REST', restOutcome], ['JSON-RPC', rpcOutcome]] as const) {

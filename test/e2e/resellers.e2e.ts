@@ -38,13 +38,16 @@ describe('iam.resellers', () => {
     const reseller = await aReseller(t);
     const child = await aReseller(t, { parent_id: reseller.id });
     const user = await aUser(t, { resellers_id: reseller.id });
-    const refused = await t.rest('DELETE', `/iam/resellers/${reseller.id}`);
-    expect(refused.status).toBe(422);
-    expect(refused.body.error).toEqual({
-      message: `resellers-in-use: reseller #${reseller.id} still has 1 active users or clients and 1 child resellers`,
-      data: { code: 'resellers-in-use', message: `reseller #${reseller.id} still has 1 active users or clients and 1 child resellers` },
+    const inUse = (what: string) => ({
+      message: `resellers-in-use: reseller #${reseller.id} still has ${what} and cannot be deleted`,
+      data: { code: 'resellers-in-use', message: `reseller #${reseller.id} still has ${what} and cannot be deleted` },
     });
+    await t.rpc('iam.users.update', { id: user.id, status: 'blocked' });
+    const refused = await t.rest('DELETE', `/iam/resellers/${reseller.id}`);
+    expect([refused.status, refused.body.error]).toEqual([422, inUse('child resellers')]);
     expect((await t.rpc('iam.resellers.delete', { id: child.id })).body.result).toBe(1);
+    await t.rpc('iam.users.update', { id: user.id, status: 'active' });
+    expect((await t.rest('DELETE', `/iam/resellers/${reseller.id}`)).body.error).toEqual(inUse('active users'));
     await t.rpc('iam.users.update', { id: user.id, status: 'archive' });
     expect((await t.rest('DELETE', `/iam/resellers/${reseller.id}`)).body).toBe(1);
     expect((await t.rest('GET', `/iam/resellers/${reseller.id}`)).body.status).toBe('deleted');

@@ -4,6 +4,7 @@ import { CreateResellersAndSettings1764028800002 } from './1764028800002-create-
 import { CreateClients1764028800003 } from './1764028800003-create-clients';
 import { CreateExchangeRatesAndTransactions1764028800004 } from './1764028800004-create-exchange-rates-and-transactions';
 import { AddUsersTokenVersion1764028800005 } from './1764028800005-add-users-token-version';
+import { ResellerRowLevelSecurity1764028800006 } from './1764028800006-reseller-row-level-security';
 
 /** Every migration in order; the server applies the pending ones at boot. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   CreateClients1764028800003,
   CreateExchangeRatesAndTransactions1764028800004,
   AddUsersTokenVersion1764028800005,
+  ResellerRowLevelSecurity1764028800006,
 ];

@@ -1,17 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, Repository } from 'typeorm';
 import { Database } from '../../platform/database/database';
-import { BusinessRuleViolation, NotFound } from '../../platform/errors/domain-error';
-import { isReferenced } from '../../platform/database/references';
+import { NotFound } from '../../platform/errors/domain-error';
+import { ReferenceChecks } from '../../platform/database/references';
 import { applySearch, SearchSpec } from '../../platform/search/search';
 import { Tenancy } from '../../platform/tenancy/tenancy';
 import { CurrenciesService } from '../accounting/currencies/currencies.service';
 import { ResellersService } from '../iam/resellers/resellers.service';
 import { ClientEntity } from './client.entity';
 import { CLIENT_ORDERS, CreateClientParams, SearchClientsParams, UpdateClientParams } from './dto/client.dto';
-
-/** Tables whose rows belong to a client: while any exist, the client cannot be deleted. */
-const OWNED_BY_CLIENT = ['clients_id'];
 
 const SEARCH: SearchSpec<SearchClientsParams> = {
   orders: CLIENT_ORDERS,
@@ -26,6 +23,7 @@ export class ClientsService {
   constructor(
     private readonly db: Database,
     private readonly tenancy: Tenancy,
+    private readonly references: ReferenceChecks,
     private readonly currencies: CurrenciesService,
     private readonly resellers: ResellersService,
   ) {}
@@ -54,16 +52,12 @@ export class ClientsService {
     return this.withLocked(id, async (client, manager) => {
       if (changes.currencies_id !== undefined && changes.currencies_id !== client.currencies_id) {
         await this.currencies.get(changes.currencies_id);
-        if (await this.hasTransactions(id)) {
-          throw new BusinessRuleViolation('clients-has-transactions', `client #${id} has transactions: its currency cannot change`);
-        }
+        await this.references.ensureFree(ClientEntity, id, ': its currency cannot change');
       }
       if (changes.resellers_id !== undefined && changes.resellers_id !== client.resellers_id) {
         await this.resellers.ensurePlaceable(changes.resellers_id);
-        // Its transactions carry its reseller for isolation: they would stay behind.
-        if (await this.hasTransactions(id)) {
-          throw new BusinessRuleViolation('clients-has-transactions', `client #${id} has transactions: it cannot move to another reseller`);
-        }
+        // What refers to it (transactions) carries its reseller for isolation: it would stay behind.
+        await this.references.ensureFree(ClientEntity, id, ': it cannot move to another reseller');
       }
       await manager.save(manager.create(ClientEntity, { ...changes, id }));
       return 1;
@@ -72,9 +66,7 @@ export class ClientsService {
 
   async delete(id: number): Promise<number> {
     return this.withLocked(id, async (client, manager) => {
-      if (await this.hasTransactions(id)) {
-        throw new BusinessRuleViolation('clients-has-transactions', `client #${id} has transactions and cannot be deleted`);
-      }
+      await this.references.ensureFree(ClientEntity, id);
       await manager.remove(client);
       return 1;
     });
@@ -102,9 +94,5 @@ export class ClientsService {
       if (!client) throw new NotFound('clients', id);
       return fn(client, manager);
     });
-  }
-
-  private hasTransactions(id: number): Promise<boolean> {
-    return isReferenced(this.db.manager, OWNED_BY_CLIENT, id);
   }
 }

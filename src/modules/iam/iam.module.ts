@@ -13,11 +13,32 @@ import { ResellerEntity } from './resellers/reseller.entity';
 import { ResellerTree } from './resellers/reseller-tree';
 import { ResellersController } from './resellers/resellers.controller';
 import { ResellersService } from './resellers/resellers.service';
+import { Not } from 'typeorm';
+import { References } from '../../platform/database/references';
 import { SettingEntity } from './settings/setting.entity';
 import { AdminBootstrap } from './users/admin-bootstrap';
 import { UserEntity } from './users/user.entity';
 import { UsersController } from './users/users.controller';
 import { UsersService } from './users/users.service';
+
+References.declare(
+  {
+    from: UserEntity,
+    column: 'resellers_id',
+    where: { status: 'active' },
+    to: ResellerEntity,
+    code: 'resellers-in-use',
+    describe: (id) => `reseller #${id} still has active users`,
+  },
+  {
+    from: ResellerEntity,
+    column: 'parent_id',
+    where: { status: Not('deleted') },
+    to: ResellerEntity,
+    code: 'resellers-in-use',
+    describe: (id) => `reseller #${id} still has child resellers`,
+  },
+);
 
 @Module({
   imports: [TypeOrmModule.forFeature([UserEntity, ResellerEntity, SettingEntity]), JwtModule.register({})],

@@ -3,6 +3,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { ApiMethod } from './api-method.decorator';
 import { IdParams } from './common-params';
+import { Database } from '../database/database';
 import { MethodRegistry } from './method-registry';
 import { ResultPresenter } from './result-presenter';
 import { TimeZones } from '../time/time-zones';
@@ -37,7 +38,14 @@ async function boot(...controllers: (new (...args: never[]) => unknown)[]) {
   const moduleRef = await Test.createTestingModule({
     imports: [DiscoveryModule],
     controllers,
-    providers: [MethodRegistry, ResultPresenter, TimeZones, { provide: APP_CONFIG, useValue: loadConfig({}) }],
+    providers: [
+      MethodRegistry,
+      ResultPresenter,
+      TimeZones,
+      { provide: APP_CONFIG, useValue: loadConfig({}) },
+      // No database here: a unit of work just runs its function.
+      { provide: Database, useValue: { unit: <T>(fn: () => Promise<T>) => fn() } },
+    ],
   }).compile();
   return moduleRef.init();
 }

@@ -1,23 +1,26 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
-import { mergeMap, Observable } from 'rxjs';
+import { from, lastValueFrom, mergeMap, Observable } from 'rxjs';
+import { Database } from '../database/database';
 import { toJson, toJsonInSlices } from '../http/json';
 import { API_METHOD, ApiMethodOptions } from './api-method.types';
 import { ResultPresenter } from './result-presenter';
 
-/** REST side of a declared method: the result shaped and serialized exactly as JSON-RPC does it. */
+/** REST side of a declared method: run as one unit of work, the result shaped and serialized exactly as JSON-RPC does it. */
 @Injectable()
 export class ResultInterceptor implements NestInterceptor {
   constructor(
     private readonly reflector: Reflector,
     private readonly presenter: ResultPresenter,
+    private readonly db: Database,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<string> {
     const method = this.reflector.get<ApiMethodOptions>(API_METHOD, context.getHandler());
     const response = context.switchToHttp().getResponse<Response>();
-    return next.handle().pipe(
+    // The handler is one unit of work (on PostgreSQL: one connection, one transaction, the caller's reach).
+    return from(this.db.unit(() => lastValueFrom(next.handle()))).pipe(
       mergeMap(async (result: unknown) => {
         response.type('application/json');
         const presented = this.presenter.present(result, method.result);

@@ -1,25 +1,38 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, EntityTarget, ObjectLiteral, Repository } from 'typeorm';
+import { DataSource, EntityManager, EntitySubscriberInterface, EntityTarget, ObjectLiteral, Repository } from 'typeorm';
+import type { Principal } from '../auth/principal';
 import { RequestContexts } from '../context/request-context';
 import { TenancyViolation } from '../tenancy/tenancy-violation';
+import { APP_ROLE, REACH_SETTING, reachSetting } from './row-level-security';
 
-const openTransaction = new AsyncLocalStorage<EntityManager>();
+/** The unit of work or transaction in progress: its manager, and on PostgreSQL the principal its reach was set for. */
+interface OpenWork {
+  manager: EntityManager;
+  principal?: Principal;
+}
+
+const openWork = new AsyncLocalStorage<OpenWork>();
 
 /**
- * The services' one door to the database. Inside `transaction`, every repository, query builder
- * and raw query handed out here runs on that transaction's own connection: a unit of work that
- * holds a row lock never waits for a second pooled connection (which, with the pool exhausted by
- * requests queued on that very lock, would never come).
+ * The services' one door to the database.
+ *
+ * Everything handed out here runs in the work in progress: inside `transaction`, every repository,
+ * query builder and raw query uses that transaction's own connection, so a unit of work that holds
+ * a row lock never waits for a second pooled connection (which, with the pool exhausted by requests
+ * queued on that very lock, would never come).
+ *
+ * On PostgreSQL each call of the API is one `unit`: one connection, one transaction, opened with
+ * the role row-level security binds and the principal's reach, both set by its first statement.
  */
 @Injectable()
 export class Database {
-  constructor(@InjectDataSource() readonly dataSource: DataSource) {}
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** The open transaction's manager, else the data source's. */
   get manager(): EntityManager {
-    return openTransaction.getStore() ?? this.dataSource.manager;
+    return openWork.getStore()?.manager ?? this.dataSource.manager;
   }
 
   get dialect(): 'postgres' | 'sqlite' {
@@ -28,6 +41,48 @@ export class Database {
 
   repository<E extends ObjectLiteral>(target: EntityTarget<E>): Repository<E> {
     return this.manager.getRepository(target);
+  }
+
+  /** Entity events of every write (e.g. a cache that must forget what a write changed). */
+  subscribe(subscriber: EntitySubscriberInterface): void {
+    this.dataSource.subscribers.push(subscriber);
+  }
+
+  /**
+   * Runs `fn` as one unit of work for the current principal. On PostgreSQL: a transaction on one
+   * connection whose role and reach its first statement sets, so row-level security limits every
+   * query in it to the principal's reach; a unit for another principal inside it (Tenancy.runAs)
+   * swaps the reach on the same connection and back. On SQLite there is nothing to set.
+   */
+  async unit<T>(fn: () => Promise<T>): Promise<T> {
+    const principal = RequestContexts.current()?.principal;
+    const open = openWork.getStore();
+    if (this.dialect !== 'postgres') return fn();
+    if (open) return open.principal === principal ? fn() : this.withReach(open, principal, fn);
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      await runner.query(`SELECT set_config('role', $1, true), set_config('${REACH_SETTING}', $2, true)`, [APP_ROLE, reachSetting(principal?.reach)]);
+      const result = await openWork.run({ manager: runner.manager, principal }, fn);
+      await runner.commitTransaction();
+      return result;
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private async withReach<T>(open: OpenWork, principal: Principal | undefined, fn: () => Promise<T>): Promise<T> {
+    const set = (reach: Principal['reach'] | undefined) =>
+      open.manager.query(`SELECT set_config('${REACH_SETTING}', $1, true)`, [reachSetting(reach)]);
+    await set(principal?.reach);
+    try {
+      return await openWork.run({ manager: open.manager, principal }, fn);
+    } finally {
+      await set(open.principal?.reach);
+    }
   }
 
   /**
@@ -49,15 +104,19 @@ export class Database {
     return this.manager.query(text, order.map((index) => parameters[index])) as Promise<T>;
   }
 
-  /** Runs `fn` in a database transaction; joins the open one when called inside it. */
+  /**
+   * Runs `fn` in a database transaction. Inside a unit of work on PostgreSQL it is a savepoint, so
+   * a failure in it (a unique key) can be caught and the unit go on; on SQLite it joins an open one.
+   */
   transaction<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const open = openTransaction.getStore();
-    if (open) return fn(open);
-    return this.dataSource.transaction((manager) => openTransaction.run(manager, () => fn(manager)));
+    const open = openWork.getStore();
+    if (open && this.dialect === 'sqlite') return fn(open.manager);
+    const begin = open ? open.manager : this.dataSource.manager;
+    return begin.transaction((manager) => openWork.run({ manager, principal: open?.principal }, () => fn(manager)));
   }
 
-  /** Whether code runs inside a transaction opened here. */
+  /** Whether code runs inside a transaction opened here (or a unit of work). */
   inTransaction(): boolean {
-    return openTransaction.getStore() !== undefined;
+    return openWork.getStore() !== undefined;
   }
 }

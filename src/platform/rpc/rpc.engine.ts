@@ -7,6 +7,7 @@ import { ResultPresenter } from '../api/result-presenter';
 import { RawParams, validateParams } from '../api/validate-params';
 import { Authenticator } from '../auth/authenticator';
 import { RequestContexts } from '../context/request-context';
+import { Database } from '../database/database';
 import { ValidationFailed } from '../errors/domain-error';
 import { isInternal, renderError, RenderedError } from '../errors/error-mapping';
 import { ExactNumber } from '../http/exact-number';
@@ -44,6 +45,7 @@ export class RpcEngine {
     private readonly authenticator: Authenticator,
     private readonly presenter: ResultPresenter,
     private readonly timeZones: TimeZones,
+    private readonly db: Database,
   ) {}
 
   /** The answer to a body that is not JSON at all (or no body). */
@@ -157,7 +159,7 @@ export class RpcEngine {
       }
       const raw = this.timeZones.takeRequestZone((params ?? {}) as RawParams);
       const validated = await validateParams(method.paramsType, raw);
-      const result = await method.invoke(validated);
+      const result = await this.db.unit(() => method.invoke(validated));
       return { result: this.presenter.present(result, method.options.result) };
     } catch (error) {
       return { error };

@@ -2,6 +2,7 @@ import { EntitySubscriberInterface, EventSubscriber, InsertEvent, LoadEvent, Upd
 import { BusinessRuleViolation, NotFound } from '../errors/domain-error';
 import { resellerLimitOf, ResellerLimit } from './reseller-limited.decorator';
 import { reaches } from './reseller-reach';
+import { REACH_SETTING, reachSetting } from '../database/row-level-security';
 import { currentReach } from './tenancy';
 
 type Row = Record<string, unknown>;
@@ -38,12 +39,19 @@ export class ResellerSubscriber implements EntitySubscriberInterface {
     }
   }
 
-  /** A reseller created beneath the caller's tree joins their reach for the rest of the request. */
-  afterInsert(event: InsertEvent<Row>): void {
+  /**
+   * A reseller created beneath the caller's tree joins their reach for the rest of the request,
+   * and, on PostgreSQL, the reach row-level security reads for the rest of the unit of work.
+   */
+  async afterInsert(event: InsertEvent<Row>): Promise<void> {
     const limit = resellerLimitOf(event.metadata.target);
     if (!limit || !event.entity || limit.read === limit.write) return;
     const reach = currentReach(limit.objectName);
-    if (reach.kind !== 'all') reach.ids.add(Number(event.entity[limit.read]));
+    if (reach.kind === 'all') return;
+    reach.ids.add(Number(event.entity[limit.read]));
+    if (event.connection.options.type === 'postgres') {
+      await event.queryRunner.query(`SELECT set_config('${REACH_SETTING}', $1, true)`, [reachSetting(reach)]);
+    }
   }
 
   /** Saves and query-builder updates alike: a new reseller must be one the principal reaches. */

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ObjectLiteral, Repository, SelectQueryBuilder } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { RequestContexts } from '../context/request-context';
+import { Database } from '../database/database';
 import { NotFound } from '../errors/domain-error';
 import { resellerLimitOf } from './reseller-limited.decorator';
 import type { ResellerReach } from './reseller-reach';
@@ -26,6 +27,8 @@ const logger = new Logger('Tenancy');
  */
 @Injectable()
 export class Tenancy {
+  constructor(private readonly db: Database) {}
+
   /**
    * Runs `fn` as another principal, e.g. `Principal.system('authentication')` to look a key up
    * in every reseller. Each use names itself, is logged, and is greppable: `Principal.system(`.
@@ -35,7 +38,7 @@ export class Tenancy {
     if (principal.kind === 'system') logger.debug({ msg: 'running as a system principal', principal: principal.login });
     return RequestContexts.run(
       { ...(context ?? { requestId: principal.login, unit: Symbol(principal.login) }), principal, timezone: context?.timezone },
-      fn,
+      () => this.db.unit(fn),
     );
   }
 

@@ -3,7 +3,7 @@ import { Repository } from 'typeorm';
 import { Database } from '../../../platform/database/database';
 import { BusinessRuleViolation, NotFound } from '../../../platform/errors/domain-error';
 import { isForeignKeyViolation, isUniqueViolation } from '../../../platform/database/query-errors';
-import { isReferenced } from '../../../platform/database/references';
+import { ReferenceChecks } from '../../../platform/database/references';
 import { applySearch, SearchSpec } from '../../../platform/search/search';
 import { CurrencyEntity } from './currency.entity';
 import {
@@ -15,9 +15,6 @@ import {
 
 const OBJECT_NAME = 'currencies';
 
-/** Columns that, in any table, point at a currency and so keep it from being deleted. */
-const REFERENCING_COLUMNS = ['currencies_id', 'to_currencies_id'];
-
 const SEARCH: SearchSpec<SearchCurrenciesParams> = {
   orders: CURRENCY_ORDERS,
   quickSearch: ['name', 'description'],
@@ -28,6 +25,7 @@ const SEARCH: SearchSpec<SearchCurrenciesParams> = {
 export class CurrenciesService {
   constructor(
     private readonly db: Database,
+    private readonly references: ReferenceChecks,
   ) {}
 
   private get currencies(): Repository<CurrencyEntity> {
@@ -64,7 +62,7 @@ export class CurrenciesService {
 
   async delete(id: number): Promise<number> {
     await this.get(id);
-    if (await isReferenced(this.db.manager, REFERENCING_COLUMNS, id)) throw inUse(id);
+    await this.references.ensureFree(CurrencyEntity, id);
     try {
       return (await this.currencies.delete({ id })).affected ?? 0;
     } catch (error) {

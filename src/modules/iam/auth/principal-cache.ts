@@ -29,7 +29,7 @@ export class PrincipalCache implements OnModuleInit, EntitySubscriberInterface {
   constructor(private readonly db: Database) {}
 
   onModuleInit(): void {
-    this.db.dataSource.subscribers.push(this);
+    this.db.subscribe(this);
   }
 
   get(keyHash: string, now = Date.now()): CachedCaller | undefined {

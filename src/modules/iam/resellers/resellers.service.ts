@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Repository } from 'typeorm';
 import { Database } from '../../../platform/database/database';
+import { ReferenceChecks } from '../../../platform/database/references';
 import { BusinessRuleViolation } from '../../../platform/errors/domain-error';
 import { applySearch, SearchSpec } from '../../../platform/search/search';
 import { Tenancy } from '../../../platform/tenancy/tenancy';
@@ -18,6 +19,7 @@ const SEARCH: SearchSpec<SearchResellersParams> = {
 export class ResellersService {
   constructor(
     private readonly db: Database,
+    private readonly references: ReferenceChecks,
     private readonly tenancy: Tenancy,
     private readonly tree: ResellerTree,
   ) {}
@@ -55,7 +57,7 @@ export class ResellersService {
           throw new BusinessRuleViolation('resellers-cycle', `reseller #${id} cannot be moved beneath itself`);
         }
       }
-      if (changes.status === 'deleted' && reseller.status !== 'deleted') await this.ensureUnused(id);
+      if (changes.status === 'deleted' && reseller.status !== 'deleted') await this.references.ensureFree(ResellerEntity, id);
       await this.resellers.save(this.resellers.create({ ...changes, id }));
       return 1;
     });
@@ -65,7 +67,7 @@ export class ResellersService {
   async delete(id: number): Promise<number> {
     const reseller = await this.get(id);
     if (reseller.status === 'deleted') return 1;
-    await this.ensureUnused(id);
+    await this.references.ensureFree(ResellerEntity, id);
     await this.resellers.save(this.resellers.create({ id, status: 'deleted' }));
     return 1;
   }
@@ -76,31 +78,6 @@ export class ResellersService {
     const reseller = await this.get(id);
     if (reseller.status === 'deleted') {
       throw new BusinessRuleViolation('resellers-deleted', `reseller #${id} is deleted`);
-    }
-  }
-
-  /** Active users, clients (any table with resellers_id and status) and child resellers keep a reseller in use. */
-  private async ensureUnused(id: number): Promise<void> {
-    const children = await this.resellers
-      .createQueryBuilder('child')
-      .where('child.parent_id = :id AND child.status <> :deleted', { id, deleted: 'deleted' })
-      .getCount();
-    let active = 0;
-    for (const metadata of this.db.dataSource.entityMetadatas) {
-      const owner = metadata.findColumnWithPropertyName('resellers_id');
-      const status = metadata.findColumnWithPropertyName('status');
-      if (!owner || !status) continue;
-      active += await this.db.manager
-        .createQueryBuilder()
-        .from(metadata.target, 'owned')
-        .where('owned.resellers_id = :id AND owned.status = :active', { id, active: 'active' })
-        .getCount();
-    }
-    if (children > 0 || active > 0) {
-      throw new BusinessRuleViolation(
-        'resellers-in-use',
-        `reseller #${id} still has ${active} active users or clients and ${children} child resellers`,
-      );
     }
   }
 }
