@@ -8,7 +8,8 @@ import { RequestContexts } from '../../src/platform/context/request-context';
 import { NotFound } from '../../src/platform/errors/domain-error';
 import { TenancyViolation } from '../../src/platform/tenancy/tenancy-violation';
 import { aClient, aCurrency, aReseller, aTransaction, aUser } from '../support/factories';
-import { startTestApp, TestApp } from '../support/test-app';
+import { DATABASE_KIND, startTestApp, TestApp } from '../support/test-app';
+import { Database } from '../../src/platform/database/database';
 
 // Every way TypeORM offers to reach data, tried beneath the services as a reseller-limited principal
 // would, on every reseller-limited entity: each is limited to the reach, or refused.
@@ -160,5 +161,57 @@ describe('tenancy enforcement beneath the services', () => {
     await expect(asLimited(() => t.dataSource.getRepository(UserEntity).update({ id: inserted.id }, { resellers_id: foreignReseller }))).rejects.toThrow(
       new NotFound('resellers', foreignReseller),
     );
+  });
+
+  describe('raw SQL', () => {
+    const tables = ['users', 'resellers', 'clients', 'transactions'];
+
+    if (DATABASE_KIND === 'postgres') {
+      /** A query on a connection of its own, as the app role with a reach, as a query that forgot every scope would run. */
+      async function rawAs(reach: string | undefined, sql: string): Promise<ObjectLiteral[]> {
+        const runner = t.dataSource.createQueryRunner();
+        try {
+          await runner.startTransaction();
+          await runner.query(`SELECT set_config('role', 'billing_app', true)`);
+          if (reach !== undefined) await runner.query(`SELECT set_config('billing.reach', $1, true)`, [reach]);
+          return await runner.query(sql);
+        } finally {
+          await runner.rollbackTransaction();
+          await runner.release();
+        }
+      }
+
+      it.each(tables)('on PostgreSQL, row-level security shows %s only in the reach, even to a query with no scope', async (table) => {
+        const reach = [...(limited.reach as { ids: Set<number> }).ids].join(',');
+        const target = ENTITIES.find(([name]) => name === table)![1];
+        const inReach = ids(await asLimited(() => t.dataSource.getRepository(target).find()));
+        expect(ids(await rawAs(reach, `SELECT id FROM ${table}`))).toEqual(inReach);
+        expect(await rawAs(undefined, `SELECT id FROM ${table}`)).toEqual([]);
+        expect((await rawAs('all', `SELECT count(*)::int AS n FROM ${table}`))[0].n).toBeGreaterThan(rows.get(table)!.reach.length);
+      });
+
+      it('on PostgreSQL, row-level security refuses a raw write outside the reach', async () => {
+        const reach = [...(limited.reach as { ids: Set<number> }).ids].join(',');
+        await expect(
+          rawAs(reach, `UPDATE clients SET name = 'hijacked' WHERE id = ${rows.get('clients')!.foreign} RETURNING id`),
+        ).resolves.toEqual([[], 0]);
+        await expect(
+          rawAs(reach, `INSERT INTO clients (name, currencies_id, resellers_id) VALUES ('x', 1, ${rows.get('resellers')!.foreign})`),
+        ).rejects.toThrow('new row violates row-level security policy for table "clients"');
+      });
+
+      it('on PostgreSQL, raw SQL through the door is limited to the reach', async () => {
+        const found = await asLimited(() => t.app.get(Database).unit(() => t.app.get(Database).query<ObjectLiteral[]>('SELECT id FROM clients')));
+        expect(ids(found)).toEqual(rows.get('clients')!.reach);
+      });
+    } else {
+      it('on SQLite, which has no row-level security, raw SQL through the door is refused to a limited principal', async () => {
+        const db = t.app.get(Database);
+        await expect(asLimited(() => db.query('SELECT id FROM clients'))).rejects.toThrow(
+          'Tenancy violation: raw SQL for a reseller-limited principal on SQLite, which has no row-level security',
+        );
+        expect(await as(Principal.system('test'), () => db.query<ObjectLiteral[]>('SELECT count(*) AS n FROM clients'))).toEqual([{ n: 2 }]);
+      });
+    }
   });
 });

@@ -90,8 +90,8 @@ export class Database {
    * the query scoping: on PostgreSQL row-level security limits it; on SQLite, which has none, a
    * reseller-limited principal may not send it at all.
    */
-  query<T = unknown>(sql: string, parameters: unknown[] = []): Promise<T> {
-    if (this.dialect === 'postgres') return this.manager.query(sql, parameters) as Promise<T>;
+  async query<T = unknown>(sql: string, parameters: unknown[] = []): Promise<T> {
+    if (this.dialect === 'postgres') return (await this.manager.query(sql, parameters)) as T;
     if (RequestContexts.current()?.principal?.reach.kind === 'tree') {
       throw new TenancyViolation('raw SQL for a reseller-limited principal on SQLite, which has no row-level security');
     }
@@ -101,7 +101,7 @@ export class Database {
       order.push(Number(n) - 1);
       return '?';
     });
-    return this.manager.query(text, order.map((index) => parameters[index])) as Promise<T>;
+    return (await this.manager.query(text, order.map((index) => parameters[index]))) as T;
   }
 
   /**
