@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { CurrenciesController } from './currencies/currencies.controller';
 import { CurrenciesService } from './currencies/currencies.service';
 import { CurrencyEntity } from './currencies/currency.entity';
@@ -19,8 +18,7 @@ References.declare(usedByRates('currencies_id'), usedByRates('to_currencies_id')
 
 /** Currencies and exchange rates. (Transactions, which need clients, have a module of their own.) */
 @Module({
-  imports: [TypeOrmModule.forFeature([CurrencyEntity, ExchangeRateEntity])],
-  // Exchange rates first: their routes must match before /accounting/currencies/:id.
+    // Exchange rates first: their routes must match before /accounting/currencies/:id.
   controllers: [ExchangeRatesController, CurrenciesController],
   providers: [CurrenciesService, ExchangeRatesService],
   exports: [CurrenciesService, ExchangeRatesService],

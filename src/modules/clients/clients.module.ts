@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccountingModule } from '../accounting/accounting.module';
 import { IamModule } from '../iam/iam.module';
 import { References } from '../../platform/database/references';
@@ -22,7 +21,7 @@ References.declare(
 );
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ClientEntity]), AccountingModule, IamModule],
+  imports: [AccountingModule, IamModule],
   controllers: [ClientsController],
   providers: [ClientsService],
   exports: [ClientsService],

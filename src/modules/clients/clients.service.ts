@@ -44,7 +44,7 @@ export class ClientsService {
   }
 
   search(params: SearchClientsParams): Promise<ClientEntity[]> {
-    return applySearch(this.tenancy.query(this.clients, 'client'), params, SEARCH).getMany();
+    return applySearch(this.clients.createQueryBuilder('client'), params, SEARCH).getMany();
   }
 
   /** Changes only the fields sent, with the client's row locked against a booking that would depend on them. */

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { Authenticator } from '../../platform/auth/authenticator';
 import { JwtAuthController } from './auth/jwt-auth.controller';
 import { JwtAuthService } from './auth/jwt-auth.service';
@@ -41,7 +40,7 @@ References.declare(
 );
 
 @Module({
-  imports: [TypeOrmModule.forFeature([UserEntity, ResellerEntity, SettingEntity]), JwtModule.register({})],
+  imports: [JwtModule.register({})],
   controllers: [ResellersController, UsersController, JwtAuthController],
   providers: [
     AdminBootstrap,

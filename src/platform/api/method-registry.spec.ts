@@ -1,4 +1,4 @@
-import { Controller } from '@nestjs/common';
+import { CanActivate, Controller, Injectable, UseGuards } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { ApiMethod } from './api-method.decorator';
@@ -30,6 +30,31 @@ class SameNameController {
 class SameRouteController {
   @ApiMethod({ rpc: 'things.fetch', http: 'GET /things/:thingId', summary: 'Fetch a thing', result: { type: 'object' } })
   fetch(params: IdParams) {
+    return params;
+  }
+}
+
+@Injectable()
+class OnlyOnTuesdays implements CanActivate {
+  canActivate() {
+    return new Date().getDay() === 2;
+  }
+}
+
+@Controller()
+class GuardedController {
+  @UseGuards(OnlyOnTuesdays)
+  @ApiMethod({ rpc: 'things.guarded', http: 'GET /guarded-things/:id', summary: 'A guarded thing', result: { type: 'object' } })
+  get(params: IdParams) {
+    return params;
+  }
+}
+
+@UseGuards(OnlyOnTuesdays)
+@Controller()
+class GuardedClassController {
+  @ApiMethod({ rpc: 'things.classy', http: 'GET /classy-things/:id', summary: 'A thing under a class guard', result: { type: 'object' } })
+  get(params: IdParams) {
     return params;
   }
 }
@@ -75,5 +100,12 @@ describe('MethodRegistry', () => {
     await expect(boot(FirstController, SameRouteController)).rejects.toThrow(
       'Duplicate REST route "GET /things/:thingId": declared by FirstController.get and SameRouteController.fetch',
     );
+  });
+
+  it('fails the boot when a declared method carries a guard JSON-RPC would skip, on the handler or its controller', async () => {
+    await expect(boot(GuardedController)).rejects.toThrow(
+      'GuardedController.get has guards that JSON-RPC would skip: declared methods take no per-route guards (see method-registry.ts)',
+    );
+    await expect(boot(GuardedClassController)).rejects.toThrow('GuardedClassController.get has guards that JSON-RPC would skip');
   });
 });

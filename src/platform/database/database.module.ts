@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG } from '../../config/config.module';
 import type { AppConfig } from '../../config/config';
+import { DataAccessCheck } from './data-access-check';
 import { Database } from './database';
 import { DatabaseHealth } from './database-health';
 import { dataSourceOptions } from './data-source-options';
@@ -26,7 +27,7 @@ import { installQueryScoping } from '../tenancy/query-scope';
       },
     }),
   ],
-  providers: [Database, { provide: DatabaseHealth, inject: [DataSource], useFactory: (dataSource: DataSource) => DatabaseHealth.attach(dataSource) }],
+  providers: [Database, DataAccessCheck, { provide: DatabaseHealth, inject: [DataSource], useFactory: (dataSource: DataSource) => DatabaseHealth.attach(dataSource) }],
   exports: [Database, DatabaseHealth],
 })
 export class DatabaseModule {}

@@ -3,20 +3,13 @@ import { fieldsOf } from '../api/fields';
 import type { RegisteredMethod } from '../api/method-registry';
 import { RPC_PATHS } from '../rpc/rpc.controller';
 import { TZ_PARAM } from '../time/time-zones';
-import { API_TITLE, API_VERSION, ERROR_CODES, objectSchema, SchemaCollector, TZ_SCHEMA } from './schemas';
+import type { ErrorKind } from '../errors/domain-error';
+import { describeErrorKind, ERROR_KINDS } from '../errors/error-kinds';
+import { API_TITLE, API_VERSION, objectSchema, SchemaCollector, TZ_SCHEMA } from './schemas';
 
-type ErrorName = keyof typeof ERROR_CODES;
+type ErrorName = ErrorKind;
 
-const STATUS: Record<ErrorName, string> = {
-  validation: '400',
-  authentication: '401',
-  not_found: '404',
-  business: '422',
-  too_many_requests: '429',
-  payload_too_large: '413',
-  internal: '500',
-  unavailable: '503',
-};
+const status = (kind: ErrorKind) => String(ERROR_KINDS[kind].httpStatus);
 
 /** OpenAPI 3.1 of every declared method's REST route, plus the JSON-RPC endpoint. */
 export function buildOpenApi(methods: RegisteredMethod[]): JsonSchema {
@@ -44,7 +37,7 @@ export function buildOpenApi(methods: RegisteredMethod[]): JsonSchema {
     components: {
       schemas: { ...collector.schemas, ...ERROR_SCHEMAS },
       responses: Object.fromEntries(
-        (Object.keys(ERROR_CODES) as ErrorName[]).map((name) => [name, errorResponse(ERROR_CODES[name])]),
+        (Object.keys(ERROR_KINDS) as ErrorName[]).map((name) => [name, errorResponse(describeErrorKind(name))]),
       ),
       securitySchemes: {
         ApiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key', description: "The user's API key (preferred)." },
@@ -76,7 +69,7 @@ function operation(method: RegisteredMethod, collector: SchemaCollector): JsonSc
   const errors: ErrorName[] = [
     'validation',
     ...(options.public ? [] : (['authentication'] as const)),
-    ...((options.errors ?? []).filter((kind) => kind in STATUS) as ErrorName[]),
+    ...(options.errors ?? []),
     ...(hasBody ? (['payload_too_large'] as const) : []),
     'internal',
     'unavailable',
@@ -95,7 +88,7 @@ function operation(method: RegisteredMethod, collector: SchemaCollector): JsonSc
     }),
     responses: {
       '200': { description: 'Success', content: { 'application/json': { schema: collector.resultSchema(options.result) } } },
-      ...Object.fromEntries(errors.map((kind) => [STATUS[kind], { $ref: `#/components/responses/${kind}` }])),
+      ...Object.fromEntries(errors.map((kind) => [status(kind), { $ref: `#/components/responses/${kind}` }])),
     },
     ...(options.public && { security: [] }),
   };

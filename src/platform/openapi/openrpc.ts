@@ -1,17 +1,10 @@
 import { fieldsOf, JsonSchema } from '../api/fields';
 import type { RegisteredMethod } from '../api/method-registry';
 import { TZ_PARAM } from '../time/time-zones';
-import { API_TITLE, API_VERSION, ERROR_CODES, SchemaCollector, TZ_SCHEMA } from './schemas';
+import type { ErrorKind } from '../errors/domain-error';
+import { describeErrorKind, ERROR_KINDS } from '../errors/error-kinds';
+import { API_TITLE, API_VERSION, SchemaCollector, TZ_SCHEMA } from './schemas';
 import { tagOf } from './openapi';
-
-const RPC_CODES: Record<string, number> = {
-  validation: -32602,
-  authentication: -32005,
-  not_found: -32004,
-  business: -32000,
-  too_many_requests: -32029,
-  internal: -32603,
-};
 
 /** OpenRPC 1.3 of every declared method, from the same declarations as the OpenAPI document. */
 export function buildOpenRpc(methods: RegisteredMethod[]): JsonSchema {
@@ -22,7 +15,7 @@ export function buildOpenRpc(methods: RegisteredMethod[]): JsonSchema {
     servers: [{ name: 'JSON-RPC 2.0 over HTTP POST', url: '/' }],
     methods: methods.map((method) => {
       const { options } = method;
-      const kinds = [...new Set(['validation', ...(options.public ? [] : ['authentication']), ...(options.errors ?? [])])];
+      const kinds = [...new Set<ErrorKind>(['validation', ...(options.public ? [] : (['authentication'] as const)), ...(options.errors ?? []), 'unavailable'])];
       return {
         name: options.rpc,
         summary: options.summary,
@@ -39,8 +32,8 @@ export function buildOpenRpc(methods: RegisteredMethod[]): JsonSchema {
         ],
         result: { name: 'result', schema: collector.resultSchema(options.result) },
         errors: kinds
-          .filter((kind) => kind in RPC_CODES)
-          .map((kind) => ({ code: RPC_CODES[kind], message: ERROR_CODES[kind as keyof typeof ERROR_CODES] })),
+          .filter((kind) => ERROR_KINDS[kind].rpcCode !== null)
+          .map((kind) => ({ code: ERROR_KINDS[kind].rpcCode, message: describeErrorKind(kind) })),
       };
     }),
     components: { schemas: collector.schemas },

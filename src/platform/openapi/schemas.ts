@@ -42,13 +42,3 @@ export const TZ_SCHEMA: JsonSchema = {
     'Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller\'s own time zone, else the server default.',
 };
 
-export const ERROR_CODES = {
-  validation: 'Invalid params: `data` maps each field to its problem (HTTP 400, JSON-RPC -32602)',
-  authentication: 'Missing, unknown or blocked credentials (HTTP 401, JSON-RPC -32005)',
-  not_found: 'No such object within the caller\'s reach (HTTP 404, JSON-RPC -32004)',
-  business: 'A business rule refused it; `data.code` says which (HTTP 422, JSON-RPC -32000)',
-  too_many_requests: 'Too many requests; see Retry-After (HTTP 429, JSON-RPC -32029)',
-  payload_too_large: 'The body is over the size limit (HTTP 413)',
-  internal: 'Unexpected failure, nothing internal revealed (HTTP 500, JSON-RPC -32603)',
-  unavailable: 'The database is down, too slow or cannot take writes; nothing was done, retry after Retry-After seconds (HTTP 503, JSON-RPC -32603 with `data.code` `service-unavailable`)',
-} as const;

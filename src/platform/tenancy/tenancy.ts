@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ObjectLiteral, Repository, SelectQueryBuilder } from 'typeorm';
+import { ObjectLiteral, Repository } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { RequestContexts } from '../context/request-context';
 import { Database } from '../database/database';
@@ -40,11 +40,6 @@ export class Tenancy {
       { ...(context ?? { requestId: principal.login, unit: Symbol(principal.login) }), principal, timezone: context?.timezone },
       () => this.db.unit(fn),
     );
-  }
-
-  /** A query of the repository's entity (limited to the caller's reach, as every query is). */
-  query<E extends ObjectLiteral>(repository: Repository<E>, alias: string): SelectQueryBuilder<E> {
-    return repository.createQueryBuilder(alias);
   }
 
   /** One object by id within reach; missing and out of reach answer the same. */

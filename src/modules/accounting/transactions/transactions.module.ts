@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { ClientsModule } from '../../clients/clients.module';
 import { AccountingModule } from '../accounting.module';
 import { References } from '../../../platform/database/references';
@@ -15,7 +14,7 @@ References.declare(
 );
 
 @Module({
-  imports: [TypeOrmModule.forFeature([TransactionEntity]), AccountingModule, ClientsModule],
+  imports: [AccountingModule, ClientsModule],
   controllers: [TransactionsController],
   providers: [TransactionsService],
 })

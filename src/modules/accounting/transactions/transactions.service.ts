@@ -95,7 +95,7 @@ export class TransactionsService {
   }
 
   search(params: SearchTransactionsParams): Promise<TransactionEntity[]> {
-    return applySearch(this.tenancy.query(this.transactions, 'transaction'), params, SEARCH).getMany();
+    return applySearch(this.transactions.createQueryBuilder('transaction'), params, SEARCH).getMany();
   }
 
   /** The amount in the client's currency, rounded half to even at the money scale. */
@@ -119,11 +119,7 @@ export class TransactionsService {
     }
   }
 
-  private async byExternalId(clientId: number, externalId: string): Promise<TransactionEntity> {
-    const earlier = await this.tenancy
-      .query(this.transactions, 'transaction')
-      .andWhere('transaction.clients_id = :clientId AND transaction.external_id = :externalId', { clientId, externalId })
-      .getOneOrFail();
-    return earlier;
+  private byExternalId(clientId: number, externalId: string): Promise<TransactionEntity> {
+    return this.transactions.findOneByOrFail({ clients_id: clientId, external_id: externalId });
   }
 }

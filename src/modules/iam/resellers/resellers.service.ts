@@ -39,7 +39,7 @@ export class ResellersService {
   }
 
   search(params: SearchResellersParams): Promise<ResellerEntity[]> {
-    return applySearch(this.tenancy.query(this.resellers, 'reseller'), params, SEARCH).getMany();
+    return applySearch(this.resellers.createQueryBuilder('reseller'), params, SEARCH).getMany();
   }
 
   /**

@@ -50,7 +50,7 @@ export class UsersService {
   }
 
   search(params: SearchUsersParams): Promise<UserEntity[]> {
-    return applySearch(this.tenancy.query(this.users, 'user'), params, SEARCH).getMany();
+    return applySearch(this.users.createQueryBuilder('user'), params, SEARCH).getMany();
   }
 
   async update({ id, password, ...changes }: UpdateUserParams): Promise<number> {
