@@ -71,7 +71,7 @@ describe('API documents', () => {
       { name: '__tz', required: false, schema: expect.objectContaining({ type: 'string' }) },
     ]);
     expect(get.result).toEqual({ name: 'result', schema: { $ref: '#/components/schemas/Currency' } });
-    expect(get.errors.map((error: { code: number }) => error.code)).toEqual([-32602, -32005, -32004]);
+    expect(get.errors.map((error: { code: number }) => error.code)).toEqual([-32602, -32005, -32004, -32603]);
     expect(Object.keys(doc.components.schemas).sort()).toEqual([
       'ApiKey',
       'Client',
