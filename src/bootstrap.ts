@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import { parse as parseQuery } from 'node:querystring';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
@@ -18,6 +19,8 @@ export async function createApp(config: AppConfig, logger = new JsonLogger(confi
   });
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
+  // Every pair of the query string is read (Node's default stops silently at 1000); the 16 KB header limit bounds them.
+  app.set('query parser', (text: string) => parseQuery(text, '&', '=', { maxKeys: 0 }));
   app.use(requestLogging(logger));
   app.use(jsonBodyParser(config.bodyLimitBytes));
   app.use(bodyErrorHandler(config.bodyLimitBytes));

@@ -148,6 +148,13 @@ describe('JSON-RPC 2.0 engine', () => {
     ]);
   });
 
+  it('answers an integer id beyond 2^53 with every digit', async () => {
+    const res = await t.rpcRaw('[{"jsonrpc":"2.0","id":12345678901234567890,"method":"accounting.currencies.search","params":{"id":[999999]}},{"jsonrpc":"2.0","id":-9007199254740993,"method":"nope"}]');
+    expect(res.text).toBe(
+      '[{"jsonrpc":"2.0","id":12345678901234567890,"result":[]},{"jsonrpc":"2.0","id":-9007199254740993,"error":{"code":-32601,"message":"Method not found"}}]',
+    );
+  });
+
   it('answers a batch over the limit with one -32600', async () => {
     const call = { jsonrpc: '2.0', method: 'accounting.currencies.get', params: { id: 1 }, id: 1 };
     const atLimit = await t.rpcRaw(Array.from({ length: 5 }, (_, i) => ({ ...call, id: i })));

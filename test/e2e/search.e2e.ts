@@ -118,6 +118,14 @@ describe('search conventions', () => {
     expect((await t.rest('GET', '/accounting/currencies/rates?q=x')).body.error.data).toEqual({ q: 'is not allowed' });
   });
 
+  it('reads every pair of a long query string, the 1001st too', async () => {
+    const ids = Array.from({ length: 1001 }, (_, i) => `id=${i + 1}`).join('&');
+    const rest = await t.rest('GET', `/accounting/currencies?${ids}`);
+    expect([rest.status, rest.body.error.data]).toEqual([400, { id: 'must hold at most 1000 ids' }]);
+    const zone = await t.rest('GET', `/accounting/currencies?${Array(1000).fill('id=1').join('&')}&__tz=Mars/Olympus`);
+    expect([zone.status, Object.keys(zone.body.error.data)]).toEqual([400, ['__tz']]);
+  });
+
   it('answers an unknown filter with 400', async () => {
     const rest = await t.rest('GET', '/accounting/currencies?colour=red');
     expect(rest.status).toBe(400);

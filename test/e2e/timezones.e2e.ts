@@ -100,6 +100,22 @@ describe('time zones', () => {
       const res = await t.rpc('clients.search', { c_dt_from: '2026-02-30 10:00:00' });
       expect(res.body.error.data).toEqual({ c_dt_from: 'must be a datetime such as 2026-11-25 09:30:00 or 2026-11-25T09:30:00-05:00' });
     });
+
+    it('refuses instants outside the years 1000 to 9998, which some zone could not write with four digits', async () => {
+      const problem = { c_dt_from: 'must be a datetime such as 2026-11-25 09:30:00 or 2026-11-25T09:30:00-05:00' };
+      for (const [c_dt_from, zone] of [['0000-01-01 00:00:00', 'Australia/Lord_Howe'], ['0999-12-31T23:59:59Z', 'UTC'], ['9999-01-01 00:00:00', 'UTC']]) {
+        expect((await t.rpc('clients.search', { c_dt_from, __tz: zone })).body.error.data).toEqual(problem);
+      }
+      expect(await found({ c_dt_from: '1000-01-02 00:00:00', c_dt_till: '9998-12-30 00:00:00' })).toEqual(['Winter', 'Summer']);
+    });
+
+    it('writes a historic offset with seconds (LMT) as an exact instant, truncating the offset to minutes', async () => {
+      const client = (await aClient(t, { currencies_id: usd, name: 'Historic' })).id;
+      await t.dataSource.query(`UPDATE clients SET c_dt = '1800-01-01 00:00:00.000' WHERE id = ${client}`);
+      // New York's offset then was -04:56:02: 19:03:58 local, written with -04:56 as 19:04:00.
+      expect((await t.rest('GET', `/clients/${client}?__tz=America/New_York`)).body.c_dt).toBe('1799-12-31T19:04:00-04:56');
+      await t.rpc('clients.delete', { id: client });
+    });
   });
 
   it('refuses an unknown zone with 400 / -32602, wherever it is sent', async () => {

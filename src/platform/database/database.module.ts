@@ -10,6 +10,8 @@ import { dataSourceOptions } from './data-source-options';
 import { runMigrations } from './migrator';
 import { serializeSqliteTransactions } from './sqlite-gate';
 import { installQueryScoping } from '../tenancy/query-scope';
+import { resellerLimitOf } from '../tenancy/reseller-limited.decorator';
+import { assertLimitedTablesBound } from './row-level-security';
 
 /** Opens the database and brings its schema up to date before anything else uses it; hands out the one door to it. */
 @Global()
@@ -23,6 +25,7 @@ import { installQueryScoping } from '../tenancy/query-scope';
         const dataSource = await new DataSource(options!).initialize();
         serializeSqliteTransactions(dataSource);
         await runMigrations(dataSource);
+        await assertLimitedTablesBound(dataSource, (target) => resellerLimitOf(target) !== undefined);
         return dataSource;
       },
     }),

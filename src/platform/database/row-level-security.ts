@@ -61,3 +61,19 @@ export function reachSetting(reach: { kind: 'all' } | { kind: 'tree'; ids: Set<n
   if (!reach) return '';
   return reach.kind === 'all' ? 'all' : [...reach.ids].join(',');
 }
+
+/**
+ * Fails the boot when a reseller-limited entity's table is not bound by row-level security: a new
+ * limited table must come with its policy (limitTableToReach in its migration).
+ */
+export async function assertLimitedTablesBound(dataSource: import('typeorm').DataSource, isLimited: (target: unknown) => boolean): Promise<void> {
+  if (dataSource.options.type !== 'postgres') return;
+  const tables = dataSource.entityMetadatas.filter((metadata) => isLimited(metadata.target)).map((metadata) => metadata.tableName);
+  const bound: { relname: string }[] = await dataSource.query(
+    `SELECT c.relname FROM pg_class c
+      WHERE c.relnamespace = current_schema()::regnamespace AND c.relrowsecurity AND c.relforcerowsecurity
+        AND EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = 'reseller_reach')`,
+  );
+  const unbound = tables.filter((table) => !bound.some((row) => row.relname === table));
+  if (unbound.length > 0) throw new Error(`Reseller-limited tables without row-level security: ${unbound.join(', ')}`);
+}

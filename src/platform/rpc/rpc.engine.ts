@@ -11,6 +11,7 @@ import { Database } from '../database/database';
 import { ValidationFailed } from '../errors/domain-error';
 import { isInternal, renderError, RenderedError } from '../errors/error-mapping';
 import { ExactNumber } from '../http/exact-number';
+import Decimal from '../money/decimal';
 import { TimeZones } from '../time/time-zones';
 import { SEARCH_DEFAULT_LIMIT, SEARCH_MAX_LIMIT } from '../search/search-params';
 import { RpcErrorCode, RpcId, RpcResponse, rpcError, STANDARD_MESSAGES } from './rpc.protocol';
@@ -175,13 +176,21 @@ export class RpcEngine {
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
-const isValidId = (id: unknown): id is RpcId => id === null || typeof id === 'string' || typeof id === 'number';
+// JSON-RPC allows any number as an id; one a float cannot hold is echoed back exactly if it is an integer.
+const EXACT_INTEGER = /^-?\d{1,64}$/;
+
+/** The id as it will be echoed, or undefined when it is not a valid id. */
+function readId(id: unknown): RpcId | undefined {
+  if (id === null || typeof id === 'string' || typeof id === 'number') return id;
+  if (id instanceof ExactNumber && EXACT_INTEGER.test(id.text)) return new Decimal(id.text);
+  return undefined;
+}
 
 function parseCall(raw: unknown): ParsedCall {
   if (!isPlainObject(raw)) return { valid: false, id: null };
   const hasId = 'id' in raw;
-  if (hasId && !isValidId(raw.id)) return { valid: false, id: null };
-  const id = hasId ? (raw.id as RpcId) : null;
+  const id = hasId ? readId(raw.id) : null;
+  if (id === undefined) return { valid: false, id: null };
   if (raw.jsonrpc !== '2.0' || typeof raw.method !== 'string') return { valid: false, id };
   if ('params' in raw && (typeof raw.params !== 'object' || raw.params === null || raw.params instanceof ExactNumber)) {
     return { valid: false, id };

@@ -1,6 +1,8 @@
 import type { ErrorData } from '../errors/domain-error';
+import type Decimal from '../money/decimal';
 
-export type RpcId = string | number | null;
+/** An id as sent; an integer beyond 2^53 is kept exact (a Decimal, written back with every digit). */
+export type RpcId = string | number | Decimal | null;
 
 export interface RpcResponse {
   jsonrpc: '2.0';

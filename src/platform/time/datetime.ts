@@ -30,13 +30,14 @@ function offsetAt(zone: string, ms: number): number {
  * hand from the offset (luxon's formatting costs ~50 µs a call, and a page holds thousands).
  */
 export function formatDateTime(instant: Date, zone: string): string {
-  const offset = offsetAt(zone, instant.getTime());
+  // ISO 8601 offsets have no seconds (historic LMT ones do): the time is written for the offset as written.
+  const offset = Math.trunc(offsetAt(zone, instant.getTime()));
   const local = new Date(instant.getTime() + offset * 60_000);
   const sign = offset < 0 ? '-' : '+';
   return (
     `${pad(local.getUTCFullYear(), 4)}-${pad(local.getUTCMonth() + 1)}-${pad(local.getUTCDate())}` +
     `T${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())}` +
-    `${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.floor(Math.abs(offset) % 60))}`
+    `${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`
   );
 }
 
@@ -46,7 +47,8 @@ export function formatDateTime(instant: Date, zone: string): string {
  * Local times that do not exist or exist twice around DST changes are resolved as documented:
  * a time in the spring gap moves forward by the gap (02:30 → 03:30), a time in the autumn
  * overlap is its first occurrence (the earlier instant, still on summer time).
- * Answers undefined for anything else, including impossible dates.
+ * Answers undefined for anything else, including impossible dates and instants outside the
+ * years 1000 to 9998.
  */
 export function parseDateTime(text: string, zone: string): Date | undefined {
   const match = DATETIME.exec(text.trim());
@@ -63,12 +65,15 @@ export function parseDateTime(text: string, zone: string): Date | undefined {
   };
   const asUtc = DateTime.fromObject(fields, { zone: 'UTC' });
   if (!asUtc.isValid || asUtc.hour !== fields.hour || asUtc.day !== fields.day) return undefined;
-  if (offset) {
-    const minutes = offset.toUpperCase() === 'Z' ? 0 : offsetMinutes(offset);
-    return new Date(asUtc.toMillis() - minutes * 60_000);
-  }
-  return new Date(localToInstant(asUtc.toMillis(), IANAZone.create(zone)));
+  const instant = offset
+    ? asUtc.toMillis() - (offset.toUpperCase() === 'Z' ? 0 : offsetMinutes(offset)) * 60_000
+    : localToInstant(asUtc.toMillis(), IANAZone.create(zone));
+  return instant >= EARLIEST && instant < LATEST ? new Date(instant) : undefined;
 }
+
+// Instants every zone (±14 h) writes with a four-digit year, and both databases store as such.
+const EARLIEST = Date.UTC(1000, 0, 2);
+const LATEST = Date.UTC(9998, 11, 31);
 
 function offsetMinutes(offset: string): number {
   const digits = offset.replace(':', '');
