@@ -8,6 +8,7 @@ const http = require('node:http');
 const { tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
 const Database = require('better-sqlite3');
+const { Client } = require('pg');
 
 const ROOT = resolve(__dirname, '..');
 const SHARED = resolve(ROOT, process.env.BENCH_SHARED ?? '../shared/bench');
@@ -17,8 +18,13 @@ const CLIENTS = 10000;
 const KEY = 'bench-key';
 const API_KEY = 'bench-admin-key-0123456789';
 
+/** Whether something already answers on the port (a server left over would be measured instead). */
+const answers = (port) =>
+  new Promise((done) => http.get({ host: '127.0.0.1', port, path: '/' }, (res) => (res.resume(), done(true))).on('error', () => done(false)));
+
 /** Starts a server and resolves once `port` answers; its output is kept only until then. */
-function start(script, env, port, args = []) {
+async function start(script, env, port, args = []) {
+  if (await answers(port)) throw new Error(`port ${port} is taken: stop what listens there first`);
   const child = spawn(process.execPath, [...args, script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const collect = (chunk) => (output += chunk);
@@ -107,6 +113,33 @@ async function main() {
       ['project: REST GET /clients/:id', rest(API_KEY)],
     ]) {
       rows.push({ name, ...(await load(3997, make)) });
+    }
+
+    // The same on PostgreSQL (row-level security on, every call one unit of work), when BENCH_DATABASE_URL names a server.
+    if (process.env.BENCH_DATABASE_URL) {
+      const url = new URL(process.env.BENCH_DATABASE_URL);
+      const name = `bench_${process.pid}`;
+      const admin = new Client({ connectionString: url.toString() });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${name}`);
+      url.pathname = `/${name}`;
+      try {
+        const pgServer = await start('dist/src/main.js', { ...env, DATABASE_URL: url.toString(), PORT: '3996' }, 3996);
+        const db = new Client({ connectionString: url.toString() });
+        await db.connect();
+        await db.query(`INSERT INTO currencies (name) VALUES ('USD'); INSERT INTO resellers (name) VALUES ('Bench reseller');`);
+        await db.query(
+          `INSERT INTO clients (name, resellers_id, currencies_id, credit)
+           SELECT 'Client ' || i, CASE WHEN i % 2 = 1 THEN 1 END, 1, 100 FROM generate_series(1, ${CLIENTS}) i`,
+        );
+        await db.end();
+        rows.push({ name: 'project on PostgreSQL: JSON-RPC clients.get', ...(await load(3996, rpc(API_KEY))) });
+        rows.push({ name: 'project on PostgreSQL: REST GET /clients/:id', ...(await load(3996, rest(API_KEY))) });
+        await new Promise((done) => (pgServer.once('exit', done), pgServer.kill('SIGKILL')));
+      } finally {
+        await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
+        await admin.end();
+      }
     }
 
     if (existsSync(join(SHARED, 'baseline-server.js'))) {
