@@ -1,4 +1,5 @@
 import { DataSource, MigrationExecutor } from 'typeorm';
+import { REACH_SETTING } from './row-level-security';
 
 // Any fixed number: several server processes sharing one PostgreSQL take turns at migrating.
 const MIGRATION_LOCK = 7_301_995;
@@ -14,14 +15,15 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
-    await runner.query('SET statement_timeout = 0; SET lock_timeout = 0');
+    // A data migration sees every row: the login role owns the tables, and FORCE binds owners to row-level security.
+    await runner.query(`SET statement_timeout = 0; SET lock_timeout = 0; SET ${REACH_SETTING} = 'all'`);
     await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     const executor = new MigrationExecutor(dataSource, runner);
     executor.transaction = 'each';
     return (await executor.executePendingMigrations()).map((migration) => migration.name);
   } finally {
     await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
-    await runner.query('RESET statement_timeout; RESET lock_timeout').catch(() => undefined);
+    await runner.query(`RESET statement_timeout; RESET lock_timeout; RESET ${REACH_SETTING}`).catch(() => undefined);
     await runner.release();
   }
 }
