@@ -14,6 +14,8 @@ import type { Database } from '../database/database';
 import { AuthenticationFailed, BusinessRuleViolation, TooManyRequests } from '../errors/domain-error';
 import { SearchParams } from '../search/search-params';
 import { UNLIMITED } from '../tenancy/reseller-reach';
+import { ExactNumber } from '../http/exact-number';
+import Decimal from '../money/decimal';
 import { TimeZones } from '../time/time-zones';
 import { RpcEngine, RpcReply } from './rpc.engine';
 
@@ -62,16 +64,16 @@ interface Setup {
 function setup(options: { authFails?: boolean; env?: Record<string, string> } = {}): Setup {
   const config = loadConfig(options.env ?? {});
   const invoked = {
-    ping: jest.fn(async () => 'pong'),
-    get: jest.fn(async (params: object) => thing((params as IdParams).id)),
-    search: jest.fn(async (params: object) => [thing(1), thing((params as SearchParams).limit)]),
-    refuse: jest.fn(async () => {
+    ping: jest.fn<Promise<unknown>, [object]>(async () => 'pong'),
+    get: jest.fn<Promise<unknown>, [object]>(async (params: object) => thing((params as IdParams).id)),
+    search: jest.fn<Promise<unknown>, [object]>(async (params: object) => [thing(1), thing((params as SearchParams).limit)]),
+    refuse: jest.fn<Promise<unknown>, [object]>(async () => {
       throw new BusinessRuleViolation('things-in-use', 'thing #1 is in use', { thing: 1 });
     }),
-    crash: jest.fn(async () => {
+    crash: jest.fn<Promise<unknown>, [object]>(async () => {
       throw new Error('connection string with a password in it');
     }),
-    throttled: jest.fn(async () => {
+    throttled: jest.fn<Promise<unknown>, [object]>(async () => {
       throw new TooManyRequests(30);
     }),
   };
@@ -138,6 +140,17 @@ describe('RpcEngine', () => {
       const { engine } = setup();
       const reply = await handle(engine, call('abc', 'things.get', { id: 5, __tz: 'America/New_York' }));
       expect(reply.body).toEqual({ jsonrpc: '2.0', id: 'abc', result: { id: 5, created: '2026-01-15T07:00:00-05:00' } });
+    });
+
+    it('echoes an integer id beyond 2^53 exactly, and refuses a fractional one a float cannot hold', async () => {
+      const { engine } = setup();
+      const big = await handle(engine, { jsonrpc: '2.0', id: new ExactNumber('9007199254740993'), method: 'things.ping' });
+      const body = big.body as { id: unknown; result: unknown };
+      expect(body.id).toBeInstanceOf(Decimal);
+      expect((body.id as Decimal).toFixed()).toBe('9007199254740993');
+      expect(body.result).toBe('pong');
+      const fraction = await handle(engine, { jsonrpc: '2.0', id: new ExactNumber('1.00000000000000001'), method: 'things.ping' });
+      expect(fraction.body).toEqual({ jsonrpc: '2.0', id: null, error: INVALID_REQUEST });
     });
 
     it('records the called method names in the request context', async () => {

@@ -276,7 +276,7 @@ describe('ResellerSubscriber', () => {
 
     it('finds the entity by the instance when there is no event', () => {
       const widget = Object.assign(new Widget(), { id: 7, resellers_id: 99 });
-      const error = thrown(() => as(limitedUser(), () => subscriber.afterLoad(widget as Row)));
+      const error = thrown(() => as(limitedUser(), () => subscriber.afterLoad(widget as unknown as Row)));
       expect(error).toMatchObject({ message: 'not_found: widgets #7 not found' });
     });
 
