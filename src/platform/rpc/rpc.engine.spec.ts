@@ -11,7 +11,7 @@ import type { Authenticator } from '../auth/authenticator';
 import type { Principal } from '../auth/principal';
 import { RequestContexts } from '../context/request-context';
 import type { Database } from '../database/database';
-import { AuthenticationFailed, BusinessRuleViolation, TooManyRequests } from '../errors/domain-error';
+import { AuthenticationFailed, BusinessRuleViolation, TooManyRequests, ServiceUnavailable } from '../errors/domain-error';
 import { SearchParams } from '../search/search-params';
 import { UNLIMITED } from '../tenancy/reseller-reach';
 import { ExactNumber } from '../http/exact-number';
@@ -76,6 +76,9 @@ function setup(options: { authFails?: boolean; env?: Record<string, string> } = 
     throttled: jest.fn<Promise<unknown>, [object]>(async () => {
       throw new TooManyRequests(30);
     }),
+    unavailable: jest.fn<Promise<unknown>, [object]>(async () => {
+      throw new ServiceUnavailable();
+    }),
   };
   const methods = new Map<string, RegisteredMethod>([
     ['things.ping', method('things.ping', { public: true, result: { type: 'string' } }, NoParams, invoked.ping)],
@@ -84,6 +87,7 @@ function setup(options: { authFails?: boolean; env?: Record<string, string> } = 
     ['things.refuse', method('things.refuse', {}, NoParams, invoked.refuse)],
     ['things.crash', method('things.crash', {}, NoParams, invoked.crash)],
     ['things.throttled', method('things.throttled', { public: true }, NoParams, invoked.throttled)],
+    ['things.unavailable', method('things.unavailable', { public: true }, NoParams, invoked.unavailable)],
   ]);
   const registry = { find: (name: string) => methods.get(name) } as unknown as MethodRegistry;
   const authenticate = jest.fn(async (_request: Request): Promise<Principal> => {
@@ -272,6 +276,14 @@ describe('RpcEngine', () => {
         ],
       });
     });
+  });
+
+  it('asks a batch to wait the longest Retry-After of its calls, whatever their order', async () => {
+    const { engine } = setup();
+    for (const order of [['things.throttled', 'things.unavailable'], ['things.unavailable', 'things.throttled']]) {
+      const reply = await handle(engine, order.map((name, i) => call(i, name)));
+      expect({ order, headers: reply.headers }).toEqual({ order, headers: { 'Retry-After': '30' } });
+    }
   });
 
   describe('batches', () => {

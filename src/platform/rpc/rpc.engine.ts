@@ -145,7 +145,11 @@ export class RpcEngine {
 
   /** A call's error; it may add headers to the HTTP reply (Retry-After) and counts toward a 401. */
   private failed(call: ParsedCall & { valid: true }, reply: ReplyState, rendered: RenderedError) {
-    Object.assign(reply.headers, rendered.headers);
+    for (const [name, value] of Object.entries(rendered.headers)) {
+      // Calls of a batch may each ask the caller to wait: the reply asks for the longest wait.
+      const earlier = reply.headers[name];
+      reply.headers[name] = name === 'Retry-After' && earlier !== undefined ? String(Math.max(Number(earlier), Number(value))) : value;
+    }
     if (rendered.httpStatus === 401) {
       reply.unauthenticated++;
       if (!call.notification) reply.unauthenticatedAnswers++;

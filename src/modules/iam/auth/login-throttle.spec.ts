@@ -208,13 +208,22 @@ describe('LoginThrottle', () => {
       expect(keys(throttle)).toBe(0);
     });
 
-    it('sweeps keys whose failures all left the window once it holds over 10,000 keys', () => {
+    it('keeps at most 10,000 keys, forgetting those whose latest failure is oldest', () => {
       const throttle = new LoginThrottle();
-      // 5,001 logins from as many addresses: 10,002 keys.
-      for (let i = 0; i < 5_001; i++) throttle.recordFailure(`user${i}`, `10.0.${i >> 8}.${i & 255}`, T0);
-      expect(keys(throttle)).toBe(10_002);
-      throttle.recordFailure('late', '198.51.100.7', T0 + WINDOW);
+      // 5,001 logins from as many addresses: 10,002 keys, the first login's two forgotten.
+      for (let i = 0; i < 5_001; i++) throttle.recordFailure(`user${i}`, `10.0.${i >> 8}.${i & 255}`, T0 + i);
+      expect(keys(throttle)).toBe(10_000);
+      const map = throttle['failures'] as Map<string, number[]>;
+      expect([map.has('login:user0'), map.has('address:10.0.0.0'), map.has('login:user1')]).toEqual([false, false, true]);
+      throttle.recordFailure('late', '198.51.100.7', T0 + WINDOW + 5_001);
       expect(keys(throttle)).toBe(2);
+    });
+
+    it('keeps throttling a login guessed at from 30,000 addresses, and stays within its bound', () => {
+      const throttle = new LoginThrottle();
+      for (let i = 0; i < 30_000; i++) throttle.recordFailure('victim', `2001:db8::${i.toString(16)}`, T0 + i);
+      expect(keys(throttle)).toBe(10_000);
+      expect(() => throttle.check('victim', '2001:db8::ffff:1', T0 + 30_000)).toThrow(TooManyRequests);
     });
   });
 });

@@ -5,6 +5,7 @@ const WINDOW_MS = 15 * 60 * 1000;
 const MAX_KEYS = 10_000;
 /** Failures allowed per login, and per address (higher: one address may serve many honest users). */
 const LIMITS = { login: 5, address: 20 } as const;
+const KEPT_PER_KEY = Math.max(...Object.values(LIMITS));
 
 /**
  * Throttles password guessing: too many recent failures for one login, or from one address,
@@ -23,10 +24,14 @@ export class LoginThrottle {
 
   /** Counts a failure; answers its time, so a success can take it back. */
   recordFailure(login: string, address: string, now = Date.now()): number {
-    if (this.failures.size > MAX_KEYS) this.sweep(now);
     for (const key of [`login:${login.toLowerCase()}`, `address:${address}`]) {
-      this.failures.set(key, [...this.recent(key, now), now]);
+      // Only the latest failures decide a wait: as many as the highest limit are kept.
+      const times = [...this.recent(key, now), now].slice(-KEPT_PER_KEY);
+      // Re-inserted, so the map stays ordered by each key's latest failure.
+      this.failures.delete(key);
+      this.failures.set(key, times);
     }
+    this.forgetOldest(now);
     return now;
   }
 
@@ -38,9 +43,16 @@ export class LoginThrottle {
     if (index >= 0) times.splice(index, 1);
   }
 
-  /** Forgets every key whose failures all left the window. */
-  private sweep(now: number): void {
-    for (const key of [...this.failures.keys()]) this.recent(key, now);
+  /**
+   * Forgets, oldest first, keys whose latest failure left the window, then any beyond MAX_KEYS:
+   * memory stays bounded and each failure costs only what it forgets. A login under attack fails
+   * again and again, so it stays at the recent end and is never the one forgotten.
+   */
+  private forgetOldest(now: number): void {
+    for (const [key, times] of this.failures) {
+      if (this.failures.size <= MAX_KEYS && now - times[times.length - 1] < WINDOW_MS) return;
+      this.failures.delete(key);
+    }
   }
 
   private recent(key: string, now: number): number[] {

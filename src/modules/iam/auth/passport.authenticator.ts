@@ -85,11 +85,11 @@ export class PassportAuthenticator extends Authenticator {
     const hash = hashApiKey(key);
     const cached = this.cache.get(hash);
     // The cache remembers who the key belongs to; the address is checked on every request.
-    if (cached) return ipAllowed(cached.allowedIps, request.ip) ? cached.principal : undefined;
+    if (cached) return ipAllowed(cached.allowedIps, request.ip) ? ownCopy(cached.principal) : undefined;
     const readAt = this.cache.current();
     const user = await this.users.findOneBy({ api_key_hash: hash });
     const principal = await this.admit(user, request, 'api-key');
-    if (principal) this.cache.set(hash, { principal, allowedIps: user!.allowed_ips }, readAt);
+    if (principal) this.cache.set(hash, { principal: ownCopy(principal), allowedIps: user!.allowed_ips }, readAt);
     return principal;
   }
 
@@ -97,4 +97,9 @@ export class PassportAuthenticator extends Authenticator {
     if (!user || user.status !== 'active' || !ipAllowed(user.allowed_ips, request.ip)) return undefined;
     return this.principals.of(user, scheme);
   }
+}
+
+/** A request's own principal: its reach grows with resellers it creates, which must not leak into the cache. */
+function ownCopy(principal: Principal): Principal {
+  return principal.reach.kind === 'all' ? principal : { ...principal, reach: { ...principal.reach, ids: new Set(principal.reach.ids) } };
 }
