@@ -11,6 +11,8 @@ const READY_PROBE_TIMEOUT_MS = 1500;
  */
 export class DatabaseHealth implements EntitySubscriberInterface {
   private storageFailedAt?: number;
+  /** Connections whose open transaction wrote an entity: only such a commit proves writes work again. */
+  private readonly writing = new WeakSet<object>();
 
   private constructor(
     private readonly dataSource: DataSource,
@@ -31,7 +33,21 @@ export class DatabaseHealth implements EntitySubscriberInterface {
     return health;
   }
 
-  afterTransactionCommit(): void {
+  afterInsert(event: { queryRunner: object }): void {
+    this.writing.add(event.queryRunner);
+  }
+
+  afterUpdate(event: { queryRunner: object }): void {
+    this.writing.add(event.queryRunner);
+  }
+
+  afterRemove(event: { queryRunner: object }): void {
+    this.writing.add(event.queryRunner);
+  }
+
+  afterTransactionCommit(event: { queryRunner: object }): void {
+    if (!this.writing.has(event.queryRunner)) return; // a read-only transaction proves nothing about writes
+    this.writing.delete(event.queryRunner);
     this.storageFailedAt = undefined;
   }
 

@@ -20,8 +20,9 @@ export function isForeignKeyViolation(error: unknown): boolean {
 }
 
 // PostgreSQL: connection exceptions, insufficient resources, operator intervention (timeouts,
-// shutdowns), system errors; a lock not granted within lock_timeout, a deadlock, a read-only server.
-const UNAVAILABLE_SQLSTATE = /^(08|53|57|58)|^(55P03|40P01|40001|25006|25P03)$/;
+// shutdowns), system errors; a lock not granted within lock_timeout, a deadlock, a read-only server,
+// a database that refuses connections (55000) or is gone (3D000).
+const UNAVAILABLE_SQLSTATE = /^(08|53|57|58)|^(55P03|55000|3D000|40P01|40001|25006|25P03)$/;
 // SQLite: busy or locked beyond the busy timeout, disk full, read-only, I/O errors, no memory.
 const UNAVAILABLE_SQLITE = /^SQLITE_(BUSY|LOCKED|FULL|READONLY|IOERR|CANTOPEN|NOMEM|PROTOCOL)/;
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);

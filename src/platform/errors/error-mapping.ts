@@ -39,6 +39,19 @@ export function isInternal(rendered: RenderedError): boolean {
   return rendered.httpStatus >= 500;
 }
 
+/**
+ * Logs a 5xx where it happened: an unexpected failure as an error with its stack; the database
+ * being unavailable as a warning with its cause alone (under load there may be many).
+ */
+export function logServerFailure(logger: { error(message: object): void; warn(message: object): void }, rendered: RenderedError, thrown: unknown, where: string): void {
+  if (rendered.httpStatus === 503) {
+    const cause = thrown instanceof DomainError && thrown.cause !== undefined ? thrown.cause : thrown;
+    logger.warn({ msg: `Database unavailable in ${where}`, error: (cause as { message?: unknown } | null)?.message ?? String(cause) });
+    return;
+  }
+  logger.error({ msg: `Unexpected failure in ${where}`, error: thrown instanceof Error ? thrown.stack : String(thrown) });
+}
+
 /** The REST envelope: `{"error": {"message", "data"}}`. */
 export function restErrorBody(rendered: RenderedError): { error: { message: string; data?: ErrorData } } {
   return { error: rendered.data === undefined ? { message: rendered.message } : { message: rendered.message, data: rendered.data } };

@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { Request, Response } from 'express';
 import { toJson } from '../http/json';
 import { DomainError } from './domain-error';
-import { isInternal, renderError, RenderedError, restErrorBody } from './error-mapping';
+import { isInternal, logServerFailure, renderError, RenderedError, restErrorBody } from './error-mapping';
 
 /** The one REST rendering of every error (SPEC §2); unexpected ones are logged and revealed as nothing but a 500. */
 @Catch()
@@ -14,10 +14,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const request = http.getRequest<Request>();
     const response = http.getResponse<Response>();
     const rendered = this.render(exception, request);
-    if (isInternal(rendered)) {
-      const detail = exception instanceof Error ? exception.stack : String(exception);
-      this.logger.error({ msg: `Unexpected failure in ${request.method} ${request.path}`, error: detail });
-    }
+    if (isInternal(rendered)) logServerFailure(this.logger, rendered, exception, `${request.method} ${request.path}`);
     response.status(rendered.httpStatus).set(rendered.headers).type('application/json').send(toJson(restErrorBody(rendered)));
   }
 

@@ -76,6 +76,9 @@ function setup(options: { authFails?: boolean; env?: Record<string, string> } = 
     throttled: jest.fn<Promise<unknown>, [object]>(async () => {
       throw new TooManyRequests(30);
     }),
+    throttledLonger: jest.fn<Promise<unknown>, [object]>(async () => {
+      throw new TooManyRequests(60);
+    }),
     unavailable: jest.fn<Promise<unknown>, [object]>(async () => {
       throw new ServiceUnavailable();
     }),
@@ -87,6 +90,7 @@ function setup(options: { authFails?: boolean; env?: Record<string, string> } = 
     ['things.refuse', method('things.refuse', {}, NoParams, invoked.refuse)],
     ['things.crash', method('things.crash', {}, NoParams, invoked.crash)],
     ['things.throttled', method('things.throttled', { public: true }, NoParams, invoked.throttled)],
+    ['things.throttled-longer', method('things.throttled-longer', { public: true }, NoParams, invoked.throttledLonger)],
     ['things.unavailable', method('things.unavailable', { public: true }, NoParams, invoked.unavailable)],
   ]);
   const registry = { find: (name: string) => methods.get(name) } as unknown as MethodRegistry;
@@ -278,11 +282,19 @@ describe('RpcEngine', () => {
     });
   });
 
+  it('answers the rest of a batch 503 at once when one call found the database unavailable, running none of them', async () => {
+    const { engine, invoked } = setup();
+    const reply = await handle(engine, [call(1, 'things.unavailable'), call(2, 'things.ping'), call(3, 'things.get', { id: 3 })]);
+    const unavailable = { code: -32603, message: 'service-unavailable: Service temporarily unavailable, retry later', data: { code: 'service-unavailable' } };
+    expect(reply.body).toEqual([1, 2, 3].map((id) => ({ jsonrpc: '2.0', id, error: unavailable })));
+    expect([invoked.unavailable.mock.calls.length, invoked.ping.mock.calls.length, invoked.get.mock.calls.length]).toEqual([1, 0, 0]);
+  });
+
   it('asks a batch to wait the longest Retry-After of its calls, whatever their order', async () => {
     const { engine } = setup();
-    for (const order of [['things.throttled', 'things.unavailable'], ['things.unavailable', 'things.throttled']]) {
+    for (const order of [['things.throttled-longer', 'things.throttled'], ['things.throttled', 'things.throttled-longer']]) {
       const reply = await handle(engine, order.map((name, i) => call(i, name)));
-      expect({ order, headers: reply.headers }).toEqual({ order, headers: { 'Retry-After': '30' } });
+      expect({ order, headers: reply.headers }).toEqual({ order, headers: { 'Retry-After': '60' } });
     }
   });
 

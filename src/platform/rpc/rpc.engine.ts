@@ -9,7 +9,7 @@ import { Authenticator } from '../auth/authenticator';
 import { RequestContexts } from '../context/request-context';
 import { Database } from '../database/database';
 import { ValidationFailed } from '../errors/domain-error';
-import { isInternal, renderError, RenderedError } from '../errors/error-mapping';
+import { isInternal, logServerFailure, renderError, RenderedError } from '../errors/error-mapping';
 import { ExactNumber } from '../http/exact-number';
 import Decimal from '../money/decimal';
 import { TimeZones } from '../time/time-zones';
@@ -27,6 +27,8 @@ interface ReplyState {
   /** Calls refused for failed authentication, and how many of them are answered (not notifications). */
   unauthenticated: number;
   unauthenticatedAnswers: number;
+  /** Set once a call found the database unavailable: the rest of the batch is answered so at once. */
+  unavailable?: RenderedError;
 }
 
 export interface RpcReply {
@@ -117,7 +119,7 @@ export class RpcEngine {
       return undefined;
     } catch (error) {
       const rendered = renderError(error);
-      if (isInternal(rendered)) this.logFailure(error, 'authentication');
+      if (isInternal(rendered)) logServerFailure(this.logger, rendered, error, 'authentication');
       return rendered;
     }
   }
@@ -134,12 +136,15 @@ export class RpcEngine {
       return call.notification ? undefined : rpcError(call.id, RpcErrorCode.MethodNotFound, STANDARD_MESSAGES.methodNotFound);
     }
     if (authFailure && !method.options.public) return this.failed(call, reply, authFailure);
+    // A database that did not answer one call would keep each of the others waiting its full timeout.
+    if (reply.unavailable) return this.failed(call, reply, reply.unavailable);
     // Each call has its own `__tz`; the caller is shared by the whole batch.
     const context = { ...RequestContexts.require(), timezone: undefined };
     const outcome = await RequestContexts.run(context, () => this.invoke(method, call.params));
     if ('result' in outcome) return call.notification ? undefined : { jsonrpc: '2.0', id: call.id, result: outcome.result };
     const rendered = renderError(outcome.error);
-    if (isInternal(rendered)) this.logFailure(outcome.error, call.method);
+    if (isInternal(rendered)) logServerFailure(this.logger, rendered, outcome.error, call.method);
+    if (rendered.httpStatus === 503) reply.unavailable = rendered;
     return this.failed(call, reply, rendered);
   }
 
@@ -169,11 +174,6 @@ export class RpcEngine {
     } catch (error) {
       return { error };
     }
-  }
-
-  private logFailure(error: unknown, method: string): void {
-    const detail = error instanceof Error ? error.stack : String(error);
-    this.logger.error({ msg: `Unexpected failure in ${method}`, error: detail });
   }
 }
 
