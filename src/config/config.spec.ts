@@ -10,6 +10,7 @@ describe('loadConfig', () => {
       defaultTimezone: 'UTC',
       rpcBatchLimit: 100,
       responseRowLimit: 2000,
+      rowsInFlightLimit: 10000,
       bodyLimitBytes: 1048576,
       admin: { login: 'admin', password: undefined, apiKey: undefined },
       jwt: { secret: undefined, ttlSeconds: 3600 },

@@ -30,6 +30,8 @@ export interface AppConfig {
   rpcBatchLimit: number;
   /** Rows one request (a whole batch) may ask for; refused before any work beyond it. */
   responseRowLimit: number;
+  /** Rows all requests of the process together may be answering at once; refused (503) beyond it. */
+  rowsInFlightLimit: number;
   bodyLimitBytes: number;
   admin: { login: string; password?: string; apiKey?: string };
   jwt: { secret?: string; ttlSeconds: number };
@@ -69,6 +71,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     defaultTimezone: read.timezone('DEFAULT_TIMEZONE', 'UTC'),
     rpcBatchLimit: read.int('RPC_BATCH_LIMIT', 100, 1, 10000),
     responseRowLimit: read.int('RESPONSE_ROW_LIMIT', 2000, 1000, 1000000),
+    rowsInFlightLimit: read.int('ROWS_IN_FLIGHT_LIMIT', 10000, 1000, 10000000),
     bodyLimitBytes: read.int('BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),
     admin: {
       login: read.string('ADMIN_LOGIN', 'admin'),

@@ -9,6 +9,7 @@ import { HealthController } from './health/health.controller';
 import { DocsController } from './openapi/docs.controller';
 import { RpcController } from './rpc/rpc.controller';
 import { RpcEngine } from './rpc/rpc.engine';
+import { RowsInFlight } from './api/rows-in-flight';
 import { ReferenceChecks } from './database/references';
 import { Tenancy } from './tenancy/tenancy';
 import { TimeZones } from './time/time-zones';
@@ -24,9 +25,10 @@ const PLATFORM = {
     TimeZones,
     Tenancy,
     ReferenceChecks,
+    RowsInFlight,
     { provide: APP_FILTER, useClass: HttpExceptionFilter },
   ],
-  exports: [TimeZones, Tenancy, ReferenceChecks, ResultPresenter, ResultInterceptor, ParamsPipe],
+  exports: [TimeZones, Tenancy, ReferenceChecks, RowsInFlight, ResultPresenter, ResultInterceptor, ParamsPipe],
 };
 
 /** The domain-free machinery: both protocols, errors, time zones, documents and health. */

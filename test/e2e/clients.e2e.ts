@@ -89,8 +89,11 @@ describe('clients', () => {
     }
     const notAnInteger = await t.rawRest('POST', '/clients', `{"name": "Digits", "currencies_id": 12345678901234567890}`);
     expect(notAnInteger.body.error.data).toEqual({ currencies_id: 'must be an integer' });
-    const rpc = await t.rpcRaw(`{"jsonrpc": "2.0", "id": 12345678901234567890, "method": "clients.get", "params": {"id": 1}}`);
-    expect(rpc.body).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Invalid Request' } });
+    // A JSON-RPC id beyond 2^53 is echoed with every digit.
+    const rpc = await t.rpcRaw(`{"jsonrpc": "2.0", "id": 12345678901234567890, "method": "clients.get", "params": {"id": 999999}}`);
+    expect(rpc.text).toBe(
+      '{"jsonrpc":"2.0","id":12345678901234567890,"error":{"code":-32004,"message":"not_found: clients #999999 not found","data":{"code":"not_found","object_name":"clients","object_id":"999999"}}}',
+    );
   });
 
   it('refuses objects where values are expected', async () => {

@@ -34,8 +34,9 @@ export class ClientsService {
 
   async create(params: CreateClientParams): Promise<ClientEntity> {
     await this.currencies.get(params.currencies_id);
-    await this.resellers.ensurePlaceable(params.resellers_id);
-    const client = await this.clients.save(this.clients.create({ ...params, resellers_id: params.resellers_id ?? null }));
+    const client = await this.resellers.placeUnder(params.resellers_id, () =>
+      this.clients.save(this.clients.create({ ...params, resellers_id: params.resellers_id ?? null })),
+    );
     return this.get(client.id);
   }
 

@@ -5,6 +5,7 @@ import { ApiMethod } from './api-method.decorator';
 import { IdParams } from './common-params';
 import { Database } from '../database/database';
 import { MethodRegistry } from './method-registry';
+import { RowsInFlight } from './rows-in-flight';
 import { ResultPresenter } from './result-presenter';
 import { TimeZones } from '../time/time-zones';
 import { APP_CONFIG } from '../../config/config.module';
@@ -70,6 +71,7 @@ async function boot(...controllers: (new (...args: never[]) => unknown)[]) {
       { provide: APP_CONFIG, useValue: loadConfig({}) },
       // No database here: a unit of work just runs its function.
       { provide: Database, useValue: { unit: <T>(fn: () => Promise<T>) => fn() } },
+      RowsInFlight,
     ],
   }).compile();
   return moduleRef.init();

@@ -1,7 +1,10 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
-import { from, lastValueFrom, mergeMap, Observable } from 'rxjs';
+import { finalize, from, lastValueFrom, mergeMap, Observable } from 'rxjs';
+import type { Request } from 'express';
+import { SEARCH_DEFAULT_LIMIT, SEARCH_MAX_LIMIT } from '../search/search-params';
+import { RowsInFlight } from './rows-in-flight';
 import { Database } from '../database/database';
 import { toJson, toJsonInSlices } from '../http/json';
 import { API_METHOD, ApiMethodOptions } from './api-method.types';
@@ -14,11 +17,15 @@ export class ResultInterceptor implements NestInterceptor {
     private readonly reflector: Reflector,
     private readonly presenter: ResultPresenter,
     private readonly db: Database,
+    private readonly inFlight: RowsInFlight,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<string> {
     const method = this.reflector.get<ApiMethodOptions>(API_METHOD, context.getHandler());
     const response = context.switchToHttp().getResponse<Response>();
+    // A list holds its page size of rows until it is written (see RowsInFlight).
+    const limit = Number((context.switchToHttp().getRequest<Request>().query as { limit?: unknown }).limit);
+    const release = Array.isArray(method.result) ? this.inFlight.reserve(Number.isInteger(limit) && limit > 0 ? Math.min(limit, SEARCH_MAX_LIMIT) : SEARCH_DEFAULT_LIMIT) : () => undefined;
     // The handler is one unit of work (on PostgreSQL: one connection, one transaction, the caller's reach).
     return from(this.db.unit(() => lastValueFrom(next.handle()))).pipe(
       mergeMap(async (result: unknown) => {
@@ -27,6 +34,7 @@ export class ResultInterceptor implements NestInterceptor {
         // A list may be large: written in slices, so the event loop is never held for long.
         return Array.isArray(presented) ? toJsonInSlices(presented) : toJson(presented);
       }),
+      finalize(release),
     );
   }
 }

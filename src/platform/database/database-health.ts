@@ -56,7 +56,9 @@ export class DatabaseHealth implements EntitySubscriberInterface {
     if (this.storageFailedAt !== undefined && now - this.storageFailedAt < this.holdMs) return 'cannot take writes';
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<string>((resolve) => (timer = setTimeout(() => resolve('not answering'), READY_PROBE_TIMEOUT_MS)));
-    const probe = this.dataSource.query('SELECT 1').then(
+    // SQLite answers reads while another process holds its write lock: the probe takes that lock too.
+    const check = this.dataSource.options.type === 'better-sqlite3' ? this.dataSource.transaction((manager) => manager.query('SELECT 1')) : this.dataSource.query('SELECT 1');
+    const probe = check.then(
       () => undefined,
       () => 'unreachable',
     );

@@ -48,7 +48,9 @@ class TransactionGate {
  * would interleave on it (one's statements landing in the other's transaction). This gate lets
  * one request at a time hold a transaction: other requests' transactions and statements wait
  * until it commits or rolls back. BEGIN IMMEDIATE takes SQLite's write lock at once, so server
- * processes sharing the file queue on the busy timeout instead of failing on a lock upgrade.
+ * processes sharing the file never fail on a lock upgrade. Another process's lock is waited for
+ * here, asynchronously (SQLite's own busy timeout would sleep in the thread, freezing the whole
+ * server): a statement refused SQLITE_BUSY outside a transaction is tried again, with backoff.
  * Neither wait is unbounded: both end after the lock timeout, answered as 503.
  */
 export function serializeSqliteTransactions(dataSource: DataSource): void {
@@ -74,7 +76,18 @@ export function serializeSqliteTransactions(dataSource: DataSource): void {
 
   runner.query = (async (sql: string, parameters?: unknown[], structured?: boolean) => {
     await gate.passWhenFree(owner());
-    return query(sql === 'BEGIN TRANSACTION' ? 'BEGIN IMMEDIATE TRANSACTION' : sql, parameters, structured as true);
+    const text = sql === 'BEGIN TRANSACTION' ? 'BEGIN IMMEDIATE TRANSACTION' : sql;
+    const deadline = Date.now() + maxWaitMs;
+    for (let pause = 2; ; pause = Math.min(pause * 2, 50)) {
+      try {
+        return await query(text, parameters, structured as true);
+      } catch (error) {
+        // Inside a transaction the write lock is already ours: a busy there is not another writer's.
+        const busy = state.transactionDepth === 0 && /^SQLITE_BUSY/.test(String((error as { driverError?: { code?: string } }).driverError?.code));
+        if (!busy || Date.now() + pause > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+    }
   }) as QueryRunner['query'];
 
   runner.startTransaction = async (isolationLevel) => {

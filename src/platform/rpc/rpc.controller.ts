@@ -15,11 +15,15 @@ export class RpcController {
   @Post(RPC_PATHS)
   async handle(@Req() request: Request, @Res() response: Response): Promise<void> {
     const reply = request.body === undefined ? this.engine.parseError() : await this.engine.handle(request.body as unknown, request);
-    response.status(reply.status).set(reply.headers ?? {});
-    if (reply.body === undefined) {
-      response.end();
-      return;
+    try {
+      response.status(reply.status).set(reply.headers ?? {});
+      if (reply.body === undefined) {
+        response.end();
+        return;
+      }
+      response.type('application/json').send(await toJsonInSlices(reply.body));
+    } finally {
+      reply.release?.();
     }
-    response.type('application/json').send(await toJsonInSlices(reply.body));
   }
 }

@@ -18,6 +18,7 @@ import { ExactNumber } from '../http/exact-number';
 import Decimal from '../money/decimal';
 import { TimeZones } from '../time/time-zones';
 import { RpcEngine, RpcReply } from './rpc.engine';
+import { RowsInFlight } from '../api/rows-in-flight';
 
 /** The result class of the fake methods: only declared fields leave the server. */
 class Thing {
@@ -56,7 +57,7 @@ function method(rpc: string, options: Partial<ApiMethodOptions>, paramsType: Typ
 
 interface Setup {
   engine: RpcEngine;
-  invoked: Record<'ping' | 'get' | 'search' | 'refuse' | 'crash' | 'throttled', Invoke>;
+  invoked: Record<'ping' | 'get' | 'search' | 'refuse' | 'crash' | 'throttled' | 'throttledLonger' | 'unavailable', Invoke>;
   authenticate: jest.Mock<Promise<Principal>, [Request]>;
   units: jest.Mock;
 }
@@ -102,15 +103,18 @@ function setup(options: { authFails?: boolean; env?: Record<string, string> } = 
   const units = jest.fn(<T>(fn: () => Promise<T>) => fn());
   const db = { unit: units } as unknown as Database;
   const timeZones = new TimeZones(config);
-  const engine = new RpcEngine(config, registry, authenticator, new ResultPresenter(timeZones), timeZones, db);
+  const engine = new RpcEngine(config, registry, authenticator, new ResultPresenter(timeZones), timeZones, db, new RowsInFlight(config));
   return { engine, invoked, authenticate, units };
 }
 
 const REQUEST = {} as Request;
 
 /** Runs one HTTP request's body through the engine, in a request context as the middleware makes it. */
-function handle(engine: RpcEngine, body: unknown): Promise<RpcReply> {
-  return RequestContexts.run({ requestId: 'r', unit: Symbol('r') }, () => engine.handle(body, REQUEST));
+/** The reply as written, its rows given back (as the controller does once it is sent). */
+async function handle(engine: RpcEngine, body: unknown): Promise<RpcReply> {
+  const { release, ...reply } = await RequestContexts.run({ requestId: 'r', unit: Symbol('r') }, () => engine.handle(body, REQUEST));
+  release?.();
+  return reply;
 }
 
 const call = (id: number | string | null, method: string, params?: unknown) => ({
@@ -288,6 +292,20 @@ describe('RpcEngine', () => {
     const unavailable = { code: -32603, message: 'service-unavailable: Service temporarily unavailable, retry later', data: { code: 'service-unavailable' } };
     expect(reply.body).toEqual([1, 2, 3].map((id) => ({ jsonrpc: '2.0', id, error: unavailable })));
     expect([invoked.unavailable.mock.calls.length, invoked.ping.mock.calls.length, invoked.get.mock.calls.length]).toEqual([1, 0, 0]);
+  });
+
+  it('refuses a request at once (503) while the process answers too many rows, and takes it once they are written', async () => {
+    const { engine, invoked } = setup({ env: { ROWS_IN_FLIGHT_LIMIT: '1000' } });
+    const held = await RequestContexts.run({ requestId: 'r', unit: Symbol('r') }, () => engine.handle(call(1, 'things.search', { limit: 900 }), REQUEST));
+    const refused = await handle(engine, call(2, 'things.search', { limit: 200 }));
+    expect(refused).toEqual({
+      status: 200,
+      headers: { 'Retry-After': '5' },
+      body: { jsonrpc: '2.0', id: null, error: { code: -32603, message: 'service-unavailable: Service temporarily unavailable, retry later', data: { code: 'service-unavailable' } } },
+    });
+    expect(invoked.search.mock.calls.length).toBe(1);
+    held.release!();
+    expect((await handle(engine, call(3, 'things.search', { limit: 200 }))).body).toMatchObject({ id: 3, result: expect.any(Array) });
   });
 
   it('asks a batch to wait the longest Retry-After of its calls, whatever their order', async () => {

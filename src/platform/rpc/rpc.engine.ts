@@ -8,6 +8,7 @@ import { RawParams, validateParams } from '../api/validate-params';
 import { Authenticator } from '../auth/authenticator';
 import { RequestContexts } from '../context/request-context';
 import { Database } from '../database/database';
+import { RowsInFlight } from '../api/rows-in-flight';
 import { ValidationFailed } from '../errors/domain-error';
 import { isInternal, logServerFailure, renderError, RenderedError } from '../errors/error-mapping';
 import { ExactNumber } from '../http/exact-number';
@@ -35,6 +36,8 @@ export interface RpcReply {
   status: number;
   body?: RpcResponse | RpcResponse[];
   headers?: Record<string, string>;
+  /** Gives back the rows the request held (see RowsInFlight), once its answer is written. */
+  release?: () => void;
 }
 
 /** JSON-RPC 2.0 over the declared methods: batches, notifications, standard and domain error codes. */
@@ -49,6 +52,7 @@ export class RpcEngine {
     private readonly presenter: ResultPresenter,
     private readonly timeZones: TimeZones,
     private readonly db: Database,
+    private readonly inFlight: RowsInFlight,
   ) {}
 
   /** The answer to a body that is not JSON at all (or no body). */
@@ -81,18 +85,29 @@ export class RpcEngine {
       };
     }
 
-    const authFailure = await this.authenticateIfNeeded(calls, request);
-
-    const responses: RpcResponse[] = [];
-    const reply: ReplyState = { headers: {}, unauthenticated: 0, unauthenticatedAnswers: 0 };
-    for (const call of calls) {
-      const response = await this.execute(call, reply, authFailure);
-      if (response) responses.push(response);
+    let release: () => void;
+    try {
+      release = this.inFlight.reserve(rows);
+    } catch (error) {
+      const rendered = renderError(error);
+      return { status: 200, headers: rendered.headers, body: rpcError(null, rendered.rpcCode, rendered.message, rendered.data) };
     }
-    // HTTP 401 when every call failed to authenticate; otherwise 200, or 204 when nothing is answered.
-    const allUnauthenticated = reply.unauthenticated > 0 && reply.unauthenticatedAnswers === responses.length;
-    const status = allUnauthenticated ? 401 : responses.length === 0 ? 204 : 200;
-    return { status, headers: reply.headers, ...(responses.length > 0 && { body: batch ? responses : responses[0] }) };
+    try {
+      const authFailure = await this.authenticateIfNeeded(calls, request);
+      const responses: RpcResponse[] = [];
+      const reply: ReplyState = { headers: {}, unauthenticated: 0, unauthenticatedAnswers: 0 };
+      for (const call of calls) {
+        const response = await this.execute(call, reply, authFailure);
+        if (response) responses.push(response);
+      }
+      // HTTP 401 when every call failed to authenticate; otherwise 200, or 204 when nothing is answered.
+      const allUnauthenticated = reply.unauthenticated > 0 && reply.unauthenticatedAnswers === responses.length;
+      const status = allUnauthenticated ? 401 : responses.length === 0 ? 204 : 200;
+      return { status, headers: reply.headers, release, ...(responses.length > 0 && { body: batch ? responses : responses[0] }) };
+    } catch (error) {
+      release();
+      throw error;
+    }
   }
 
   /**

@@ -15,13 +15,15 @@ export class ResellerTree {
   ) {}
 
   /**
-   * Holds the whole tree until the open transaction ends, so moves are checked and written one at
-   * a time: on PostgreSQL with a transaction-scoped advisory lock, on SQLite by its single writer
-   * (every transaction begins IMMEDIATE, see sqlite-gate.ts).
+   * Holds the whole tree until the open transaction ends: exclusively to move or delete a reseller,
+   * shared to place something under one, so a check and its write are never split by another's:
+   * on PostgreSQL with a transaction-scoped advisory lock, on SQLite by its single writer (every
+   * transaction begins IMMEDIATE, see sqlite-gate.ts).
    */
-  async lock(): Promise<void> {
+  async lock(mode: 'exclusive' | 'shared' = 'exclusive'): Promise<void> {
     if (!this.db.inTransaction()) throw new Error('ResellerTree.lock() needs an open transaction');
-    if (this.db.dialect === 'postgres') await this.db.query('SELECT pg_advisory_xact_lock($1)', [TREE_LOCK]);
+    if (this.db.dialect !== 'postgres') return;
+    await this.db.query(mode === 'exclusive' ? 'SELECT pg_advisory_xact_lock($1)' : 'SELECT pg_advisory_xact_lock_shared($1)', [TREE_LOCK]);
   }
 
   /**

@@ -29,8 +29,7 @@ export class ResellersService {
   }
 
   async create({ name, parent_id }: CreateResellerParams): Promise<ResellerEntity> {
-    await this.ensurePlaceable(parent_id);
-    const reseller = await this.resellers.save(this.resellers.create({ name, parent_id: parent_id ?? null }));
+    const reseller = await this.placeUnder(parent_id, () => this.resellers.save(this.resellers.create({ name, parent_id: parent_id ?? null })));
     return this.get(reseller.id);
   }
 
@@ -49,7 +48,7 @@ export class ResellersService {
   async update({ id, ...changes }: UpdateResellerParams): Promise<number> {
     const moving = changes.parent_id !== undefined && changes.parent_id !== null;
     return this.db.transaction(async () => {
-      if (moving) await this.tree.lock();
+      if (moving || changes.status === 'deleted') await this.tree.lock();
       const reseller = await this.get(id);
       if (moving && changes.parent_id !== reseller.parent_id) {
         await this.ensurePlaceable(changes.parent_id);
@@ -65,16 +64,35 @@ export class ResellersService {
 
   /** Marks the reseller deleted; refused while anything active still belongs to it. */
   async delete(id: number): Promise<number> {
-    const reseller = await this.get(id);
-    if (reseller.status === 'deleted') return 1;
-    await this.references.ensureFree(ResellerEntity, id);
-    await this.resellers.save(this.resellers.create({ id, status: 'deleted' }));
-    return 1;
+    return this.db.transaction(async () => {
+      // Held against anything being placed under it meanwhile (see placeUnder).
+      await this.tree.lock();
+      const reseller = await this.get(id);
+      if (reseller.status === 'deleted') return 1;
+      await this.references.ensureFree(ResellerEntity, id);
+      await this.resellers.save(this.resellers.create({ id, status: 'deleted' }));
+      return 1;
+    });
   }
 
-  /** Checks a reseller to place something under: within reach and not deleted (none: nothing to check). */
+  /**
+   * Runs `write` (which puts something under reseller `id`) in one transaction with the reseller
+   * checked placeable and the tree held against a delete or a move until it commits.
+   */
+  placeUnder<T>(id: number | null | undefined, write: () => Promise<T>): Promise<T> {
+    return this.db.transaction(async () => {
+      await this.ensurePlaceable(id);
+      return write();
+    });
+  }
+
+  /**
+   * Checks a reseller to place something under: within reach and not deleted (none: nothing to
+   * check). Inside a transaction, which then holds the tree shared until it ends.
+   */
   async ensurePlaceable(id: number | null | undefined): Promise<void> {
     if (id === null || id === undefined) return;
+    await this.tree.lock('shared');
     const reseller = await this.get(id);
     if (reseller.status === 'deleted') {
       throw new BusinessRuleViolation('resellers-deleted', `reseller #${id} is deleted`);

@@ -31,7 +31,6 @@ export class UsersService {
 
   /** Creates the user; the answer carries its API key, the only time it is shown. */
   async create({ password, ...fields }: CreateUserParams): Promise<UserEntity & { api_key: string }> {
-    await this.resellers.ensurePlaceable(fields.resellers_id);
     const key = issueApiKey();
     const user = this.users.create({
       ...fields,
@@ -41,7 +40,7 @@ export class UsersService {
       api_key_hash: key.hash,
       api_key_prefix: key.prefix,
     });
-    await this.saveUnique(user);
+    await this.resellers.placeUnder(fields.resellers_id, () => this.saveUnique(user));
     return { ...(await this.get(user.id)), api_key: key.key };
   }
 
@@ -55,17 +54,16 @@ export class UsersService {
 
   async update({ id, password, ...changes }: UpdateUserParams): Promise<number> {
     const user = await this.get(id);
-    if (changes.resellers_id !== user.resellers_id) await this.resellers.ensurePlaceable(changes.resellers_id);
     const revokesTokens = password !== undefined || (changes.status !== undefined && changes.status !== user.status);
     // Only the fields sent are written: a concurrent block or key rotation is never undone by a stale copy.
-    await this.saveUnique(
-      this.users.create({
-        ...changes,
-        id,
-        ...(password !== undefined && { password_hash: await hashPassword(password) }),
-        ...(revokesTokens && { token_version: user.token_version + 1 }),
-      }),
-    );
+    const changed = this.users.create({
+      ...changes,
+      id,
+      ...(password !== undefined && { password_hash: await hashPassword(password) }),
+      ...(revokesTokens && { token_version: user.token_version + 1 }),
+    });
+    const moved = changes.resellers_id !== undefined && changes.resellers_id !== user.resellers_id;
+    await this.resellers.placeUnder(moved ? changes.resellers_id : undefined, () => this.saveUnique(changed));
     return 1;
   }
 
