@@ -1,5 +1,6 @@
 import Decimal from '../../../platform/money/decimal';
 import { digitsOf, fits, MONEY, RATE, toScale } from '../money';
+import { balanceAfter, clientAmountOf } from './booking-rules';
 
 /**
  * The arithmetic a booking rests on (transactions.service.ts): an amount times a rate, rounded
@@ -144,5 +145,51 @@ describe('fits: the digits before the point', () => {
     const balance = d('999999999999.99999999');
     expect(fits(balance.plus(toScale(d('0.00000001'), MONEY)), MONEY)).toBe(false);
     expect(fits(balance.plus(toScale(d('-0.00000001'), MONEY)), MONEY)).toBe(true);
+  });
+});
+
+describe('the booking rules (booking-rules.ts)', () => {
+  const client = (balance: string, credit: string, credit_unlimited = false) => ({ id: 7, balance: d(balance), credit: d(credit), credit_unlimited });
+  /** The booking's new balance, or the code and message it is refused with. */
+  const outcome = (fn: () => Decimal) => {
+    try {
+      return text(fn());
+    } catch (error) {
+      return (error as { data?: unknown }).data;
+    }
+  };
+
+  it('converts at the rate, half to even at 8 places, refusing what rounds to 0 or overflows', () => {
+    expect(outcome(() => clientAmountOf(d('10'), d('1.08')))).toBe('10.8');
+    expect(outcome(() => clientAmountOf(d('0.00000003'), d('0.5')))).toBe('0.00000002');
+    expect(outcome(() => clientAmountOf(d('0.00000001'), d('0.5')))).toEqual({
+      code: 'transactions-zero-amount',
+      message: "0.00000001 converts to 0 in the client's currency",
+    });
+    expect(outcome(() => clientAmountOf(d('999999999999'), d('10')))).toEqual({
+      code: 'transactions-amount-overflow',
+      message: "999999999999 converts to more than the client's currency can hold",
+    });
+  });
+
+  it('lets a prepaid charge take balance plus credit exactly to zero, and not a cent below', () => {
+    expect(outcome(() => balanceAfter(client('10', '5'), d('-15'), 'prepaid'))).toBe('-5');
+    expect(outcome(() => balanceAfter(client('10', '5'), d('-15.00000001'), 'prepaid'))).toEqual({
+      code: 'low-balance',
+      message: 'client #7 has 15 available, 15.00000001 needed',
+    });
+  });
+
+  it('always books payments, postpaid charges and charges on unlimited credit', () => {
+    expect(outcome(() => balanceAfter(client('-100', '0'), d('1'), 'prepaid'))).toBe('-99');
+    expect(outcome(() => balanceAfter(client('0', '0'), d('-50'), 'postpaid'))).toBe('-50');
+    expect(outcome(() => balanceAfter(client('0', '0', true), d('-50'), 'prepaid'))).toBe('-50');
+  });
+
+  it('refuses a balance that would not fit its column', () => {
+    expect(outcome(() => balanceAfter(client('999999999999', '0'), d('1'), 'postpaid'))).toEqual({
+      code: 'balance-overflow',
+      message: 'the balance of client #7 would not fit',
+    });
   });
 });

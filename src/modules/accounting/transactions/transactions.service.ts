@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import Decimal from '../../../platform/money/decimal';
 import { Repository } from 'typeorm';
 import { BusinessRuleViolation, NotFound } from '../../../platform/errors/domain-error';
 import { isUniqueViolation } from '../../../platform/database/query-errors';
@@ -7,9 +6,9 @@ import { applySearch, SearchSpec } from '../../../platform/search/search';
 import { Tenancy } from '../../../platform/tenancy/tenancy';
 import { ClientEntity } from '../../clients/client.entity';
 import { ClientsService } from '../../clients/clients.service';
-import { fits, MONEY, toScale } from '../money';
+import { balanceAfter, BookingRule, clientAmountOf } from './booking-rules';
 import { CurrenciesService } from '../currencies/currencies.service';
-import { ExchangeRatesService } from '../rates/exchange-rates.service';
+import { ExchangeRatesService, RateInEffect } from '../rates/exchange-rates.service';
 import { CreateTransactionParams, SearchTransactionsParams, TRANSACTION_ORDERS } from './dto/transaction.dto';
 import { TransactionEntity } from './transaction.entity';
 import { Database } from '../../../platform/database/database';
@@ -21,9 +20,6 @@ const SEARCH: SearchSpec<SearchTransactionsParams> = {
   lists: { clients_id: 'clients_id', resellers_id: 'resellers_id', type: 'type', currencies_id: 'currencies_id' },
   ranges: { dt: 'dt' },
 };
-
-/** Whether a booking must keep the client's balance plus credit from going below zero. */
-export type BookingRule = 'postpaid' | 'prepaid';
 
 @Injectable()
 export class TransactionsService {
@@ -56,15 +52,8 @@ export class TransactionsService {
         }
         const currencyId = params.currencies_id ?? client.currencies_id;
         const { rate } = await this.conversion(currencyId, client.currencies_id, dt);
-        const clientAmount = this.convert(params.amount, rate);
-        const balance = client.balance.plus(clientAmount);
-        if (rule === 'prepaid' && clientAmount.isNegative() && !client.credit_unlimited && balance.plus(client.credit).isNegative()) {
-          throw new BusinessRuleViolation(
-            'low-balance',
-            `client #${client.id} has ${client.balance.plus(client.credit).toFixed()} available, ${clientAmount.negated().toFixed()} needed`,
-          );
-        }
-        if (!fits(balance, MONEY)) throw new BusinessRuleViolation('balance-overflow', `the balance of client #${client.id} would not fit`);
+        const clientAmount = clientAmountOf(params.amount, rate);
+        const balance = balanceAfter(client, clientAmount, rule);
         const transaction = await manager.save(
           manager.create(TransactionEntity, {
             clients_id: client.id,
@@ -98,19 +87,7 @@ export class TransactionsService {
     return applySearch(this.transactions.createQueryBuilder('transaction'), params, SEARCH).getMany();
   }
 
-  /** The amount in the client's currency, rounded half to even at the money scale. */
-  private convert(amount: Decimal, rate: Decimal): Decimal {
-    const clientAmount = toScale(amount.times(rate), MONEY);
-    if (!fits(clientAmount, MONEY)) {
-      throw new BusinessRuleViolation('transactions-amount-overflow', `${amount.toFixed()} converts to more than the client's currency can hold`);
-    }
-    if (clientAmount.isZero()) {
-      throw new BusinessRuleViolation('transactions-zero-amount', `${amount.toFixed()} converts to 0 in the client's currency`);
-    }
-    return clientAmount;
-  }
-
-  private async conversion(from: number, to: number, dt: Date): Promise<{ rate: Decimal }> {
+  private async conversion(from: number, to: number, dt: Date): Promise<RateInEffect> {
     try {
       return await this.rates.rateAt(from, to, dt);
     } catch (error) {
