@@ -46,13 +46,11 @@ export function dataSourceOptions(database: DatabaseConfig, limits: DatabaseLimi
     type: 'better-sqlite3',
     database: database.path,
     enableWAL: true,
-    // How long a write waits for another process's: waited for in sqlite-gate.ts, not by SQLite,
-    // whose busy timeout would sleep in the event loop's thread (so it is 0).
+    // SQLite's busy timeout: how long a write waits for another process's.
     timeout: limits.lockTimeoutMs,
     prepareDatabase: (db: { pragma(sql: string): unknown }) => {
       db.pragma('foreign_keys = ON');
       db.pragma('synchronous = NORMAL');
-      db.pragma('busy_timeout = 0');
     },
   };
 }

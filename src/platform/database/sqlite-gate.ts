@@ -48,9 +48,8 @@ class TransactionGate {
  * would interleave on it (one's statements landing in the other's transaction). This gate lets
  * one request at a time hold a transaction: other requests' transactions and statements wait
  * until it commits or rolls back. BEGIN IMMEDIATE takes SQLite's write lock at once, so server
- * processes sharing the file never fail on a lock upgrade. Another process's lock is waited for
- * here, asynchronously (SQLite's own busy timeout would sleep in the thread, freezing the whole
- * server): a statement refused SQLITE_BUSY outside a transaction is tried again, with backoff.
+ * processes sharing the file queue on the busy timeout instead of failing on a lock upgrade.
+ * That wait sleeps in the thread: while another process holds the lock, this one does not serve.
  * Neither wait is unbounded: both end after the lock timeout, answered as 503.
  */
 export function serializeSqliteTransactions(dataSource: DataSource): void {
@@ -71,23 +70,14 @@ export function serializeSqliteTransactions(dataSource: DataSource): void {
       state.transactionDepth = 0;
       state.isTransactionActive = false;
     }
-    if (state.transactionDepth === 0) gate.release();
+    // Only the holder's own transaction ending frees the gate (a request that never got it may still
+    // be told by TypeORM to roll back, the runner being shared).
+    if (state.transactionDepth === 0 && gate.holder === owner()) gate.release();
   };
 
   runner.query = (async (sql: string, parameters?: unknown[], structured?: boolean) => {
     await gate.passWhenFree(owner());
-    const text = sql === 'BEGIN TRANSACTION' ? 'BEGIN IMMEDIATE TRANSACTION' : sql;
-    const deadline = Date.now() + maxWaitMs;
-    for (let pause = 2; ; pause = Math.min(pause * 2, 50)) {
-      try {
-        return await query(text, parameters, structured as true);
-      } catch (error) {
-        // Inside a transaction the write lock is already ours: a busy there is not another writer's.
-        const busy = state.transactionDepth === 0 && /^SQLITE_BUSY/.test(String((error as { driverError?: { code?: string } }).driverError?.code));
-        if (!busy || Date.now() + pause > deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, pause));
-      }
-    }
+    return query(sql === 'BEGIN TRANSACTION' ? 'BEGIN IMMEDIATE TRANSACTION' : sql, parameters, structured as true);
   }) as QueryRunner['query'];
 
   runner.startTransaction = async (isolationLevel) => {
@@ -100,6 +90,7 @@ export function serializeSqliteTransactions(dataSource: DataSource): void {
     }
   };
   runner.commitTransaction = async () => {
+    if (gate.holder !== owner()) throw new ServiceUnavailable('no transaction of this request to commit');
     try {
       await commitTransaction();
     } finally {
@@ -107,6 +98,7 @@ export function serializeSqliteTransactions(dataSource: DataSource): void {
     }
   };
   runner.rollbackTransaction = async () => {
+    if (gate.holder !== owner()) return; // its transaction never began: the gate stayed another's
     try {
       await rollbackTransaction();
     } finally {
