@@ -1,5 +1,7 @@
 import { aClient, aCurrency, aReseller } from '../support/factories';
-import { startTestApp, TestApp } from '../support/test-app';
+import { Database } from '../../src/platform/database/database';
+import { RequestContexts } from '../../src/platform/context/request-context';
+import { DATABASE_KIND, startTestApp, TestApp } from '../support/test-app';
 
 // Issue 8: what a hostile or unlucky caller could do to the server, each answered within a bound.
 describe('hardening', () => {
@@ -139,4 +141,33 @@ describe('hardening', () => {
       expect((await t.rpc('clients.search', { q: 'caf*' })).body.result).toEqual([]);
     });
   });
+
+  // SQLite's one connection is shared: a request that gave up waiting for another's transaction must not end it.
+  if (DATABASE_KIND === 'sqlite') {
+    it('keeps a long transaction its own when requests waiting for it give up (SQLite)', async () => {
+      const quick = await startTestApp({ DB_LOCK_TIMEOUT_MS: '200' });
+      try {
+        const usd = (await aCurrency(quick, 'USD')).id;
+        const db = quick.app.get(Database);
+        let release = () => {};
+        const held = new Promise<void>((resolve) => (release = resolve));
+        // A transaction held open, as a slow request would hold it.
+        const long = RequestContexts.run({ requestId: 'long', unit: Symbol('long') }, () =>
+          db.transaction(async (manager) => {
+            await manager.query(`INSERT INTO clients (name, currencies_id) VALUES ('held', ${usd})`);
+            await held;
+          }),
+        );
+        const gaveUp = await quick.rest('POST', '/clients', { name: 'first', currencies_id: usd });
+        const after = await quick.rest('POST', '/clients', { name: 'second', currencies_id: usd });
+        release();
+        await long;
+        expect([gaveUp.status, after.status]).toEqual([503, 503]);
+        const names = (await quick.rpc('clients.search', {})).body.result.map((client: { name: string }) => client.name);
+        expect(names).toEqual(['held']);
+      } finally {
+        await quick.close();
+      }
+    });
+  }
 });
