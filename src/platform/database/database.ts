@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, EntitySubscriberInterface, EntityTarget, ObjectLiteral, Repository } from 'typeorm';
+import { DataSource, EntityManager, EntitySubscriberInterface, EntityTarget, ObjectLiteral, QueryRunner, Repository } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { RequestContexts } from '../context/request-context';
 import { TenancyViolation } from '../tenancy/tenancy-violation';
@@ -60,9 +60,14 @@ export class Database {
     if (this.dialect !== 'postgres') return fn();
     if (open) return open.principal === principal ? fn() : this.withReach(open, principal, fn);
     const runner = this.dataSource.createQueryRunner();
+    // The role and the reach go with the transaction's first statement: one round trip, not two.
+    // (The reach is `all` or integer ids, safe to write inline.)
+    const opening = `START TRANSACTION; SELECT set_config('role', '${APP_ROLE}', true), set_config('${REACH_SETTING}', '${reachSetting(principal?.reach)}', true)`;
+    const query = runner.query.bind(runner);
+    runner.query = ((sql: string, parameters?: unknown[], structured?: boolean) =>
+      query(sql === 'START TRANSACTION' ? opening : sql, parameters, structured as true)) as QueryRunner['query'];
     try {
       await runner.startTransaction();
-      await runner.query(`SELECT set_config('role', $1, true), set_config('${REACH_SETTING}', $2, true)`, [APP_ROLE, reachSetting(principal?.reach)]);
       const result = await openWork.run({ manager: runner.manager, principal }, fn);
       await runner.commitTransaction();
       return result;
