@@ -14,7 +14,6 @@ import { ResellersController } from './resellers/resellers.controller';
 import { ResellersService } from './resellers/resellers.service';
 import { Not } from 'typeorm';
 import { References } from '../../platform/database/references';
-import { SettingEntity } from './settings/setting.entity';
 import { AdminBootstrap } from './users/admin-bootstrap';
 import { UserEntity } from './users/user.entity';
 import { UsersController } from './users/users.controller';

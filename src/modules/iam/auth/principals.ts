@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { AuthScheme, Principal } from '../../../platform/auth/principal';
+import type { Principal } from '../../../platform/auth/principal';
 import { UNLIMITED } from '../../../platform/tenancy/reseller-reach';
 import { ResellerTree } from '../resellers/reseller-tree';
 import type { UserEntity } from '../users/user.entity';
