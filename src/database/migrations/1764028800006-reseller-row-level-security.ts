@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { APP_ROLE, createAppRole, limitTableToReach, unlimitTable } from '../../platform/database/row-level-security';
+import { createAppRole, dropAppRoleRights, limitTableToReach, unlimitTable } from '../../platform/database/row-level-security';
 
 /** The reseller-limited tables, as they stand at this migration (later tables add their own policy). */
 const LIMITED: [string, string[]][] = [
@@ -23,14 +23,6 @@ export class ResellerRowLevelSecurity1764028800006 implements MigrationInterface
   async down(queryRunner: QueryRunner): Promise<void> {
     if (queryRunner.connection.options.type !== 'postgres') return;
     for (const [table] of LIMITED) await unlimitTable(queryRunner, table);
-    await queryRunner.query('DROP FUNCTION billing_reaches(integer)');
-    await queryRunner.query(`
-      DO $$ BEGIN
-        EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA %I FROM ${APP_ROLE}', current_schema());
-        EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA %I FROM ${APP_ROLE}', current_schema());
-        EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I REVOKE ALL ON TABLES FROM ${APP_ROLE}', current_schema());
-        EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I REVOKE ALL ON SEQUENCES FROM ${APP_ROLE}', current_schema());
-        EXECUTE format('REVOKE USAGE ON SCHEMA %I FROM ${APP_ROLE}', current_schema());
-      END $$`);
+    await dropAppRoleRights(queryRunner);
   }
 }

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
 import { finalize, from, lastValueFrom, mergeMap, Observable } from 'rxjs';
 import type { Request } from 'express';
-import { SEARCH_DEFAULT_LIMIT, SEARCH_MAX_LIMIT } from '../search/search-params';
+import { rowsAskedBy } from '../search/search-params';
 import { RowsInFlight } from './rows-in-flight';
 import { Database } from '../database/database';
 import { toJson, toJsonInSlices } from '../http/json';
@@ -24,8 +24,8 @@ export class ResultInterceptor implements NestInterceptor {
     const method = this.reflector.get<ApiMethodOptions>(API_METHOD, context.getHandler());
     const response = context.switchToHttp().getResponse<Response>();
     // A list holds its page size of rows until it is written (see RowsInFlight).
-    const limit = Number((context.switchToHttp().getRequest<Request>().query as { limit?: unknown }).limit);
-    const release = Array.isArray(method.result) ? this.inFlight.reserve(Number.isInteger(limit) && limit > 0 ? Math.min(limit, SEARCH_MAX_LIMIT) : SEARCH_DEFAULT_LIMIT) : () => undefined;
+    const { limit } = context.switchToHttp().getRequest<Request>().query as { limit?: unknown };
+    const release = Array.isArray(method.result) ? this.inFlight.reserve(rowsAskedBy(limit)) : () => undefined;
     // The handler is one unit of work (on PostgreSQL: one connection, one transaction, the caller's reach).
     return from(this.db.unit(() => lastValueFrom(next.handle()))).pipe(
       mergeMap(async (result: unknown) => {

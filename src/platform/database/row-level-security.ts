@@ -39,6 +39,19 @@ export async function createAppRole(runner: QueryRunner): Promise<void> {
     $$`);
 }
 
+/** Undoes createAppRole in the current schema; the role itself stays (other schemas may use it). */
+export async function dropAppRoleRights(runner: QueryRunner): Promise<void> {
+  await runner.query('DROP FUNCTION billing_reaches(integer)');
+  await runner.query(`
+    DO $$ BEGIN
+      EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA %I FROM ${APP_ROLE}', current_schema());
+      EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA %I FROM ${APP_ROLE}', current_schema());
+      EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I REVOKE ALL ON TABLES FROM ${APP_ROLE}', current_schema());
+      EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I REVOKE ALL ON SEQUENCES FROM ${APP_ROLE}', current_schema());
+      EXECUTE format('REVOKE USAGE ON SCHEMA %I FROM ${APP_ROLE}', current_schema());
+    END $$`);
+}
+
 /**
  * Binds a reseller-limited table to the reach: a row is seen, changed and written only when one
  * of `columns` names a reseller in reach. FORCE: the table's owner is bound too.

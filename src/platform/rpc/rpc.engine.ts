@@ -14,7 +14,7 @@ import { isInternal, logServerFailure, renderError, RenderedError } from '../err
 import { ExactNumber } from '../http/exact-number';
 import Decimal from '../money/decimal';
 import { TimeZones } from '../time/time-zones';
-import { SEARCH_DEFAULT_LIMIT, SEARCH_MAX_LIMIT } from '../search/search-params';
+import { rowsAskedBy } from '../search/search-params';
 import { RpcErrorCode, RpcId, RpcResponse, rpcError, STANDARD_MESSAGES } from './rpc.protocol';
 
 /** A batch element or single request, checked against the JSON-RPC 2.0 request shape. */
@@ -111,15 +111,13 @@ export class RpcEngine {
   }
 
   /**
-   * The most rows a call may answer: a search's page size (its default when not a number; an
-   * invalid one is refused later anyway), one for anything else. Summed over a batch, this bounds
-   * the work and the size of one answer before any of it is done.
+   * The most rows a call may answer: a search's page size, one for anything else. Summed over a
+   * batch, this bounds the work and the size of one answer before any of it is done.
    */
   private rowsAskedBy(call: ParsedCall): number {
     const method = call.valid ? this.registry.find(call.method) : undefined;
     if (!call.valid || !method || !Array.isArray(method.options.result)) return 1;
-    const limit = Number((call.params as { limit?: unknown } | undefined)?.limit ?? SEARCH_DEFAULT_LIMIT);
-    return Number.isInteger(limit) && limit > 0 ? Math.min(limit, SEARCH_MAX_LIMIT) : SEARCH_DEFAULT_LIMIT;
+    return rowsAskedBy((call.params as { limit?: unknown } | undefined)?.limit);
   }
 
   /** One authentication per HTTP request, and only when some call needs a caller; answers the failure, if any. */

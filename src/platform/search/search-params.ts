@@ -3,6 +3,15 @@ import { IdListField, IntField, StringField, StringListField } from '../api/fiel
 export const SEARCH_MAX_LIMIT = 1000;
 export const SEARCH_DEFAULT_LIMIT = 20;
 
+/**
+ * The most rows a search asked with this raw `limit` may answer (its default when the value is not
+ * a page size: an invalid one is refused by validation anyway). Counted before any work is done.
+ */
+export function rowsAskedBy(limit: unknown): number {
+  const asked = Number(limit ?? SEARCH_DEFAULT_LIMIT);
+  return Number.isInteger(asked) && asked > 0 ? Math.min(asked, SEARCH_MAX_LIMIT) : SEARCH_DEFAULT_LIMIT;
+}
+
 /** The parameters every `*.search` shares (SPEC §7); resources extend it with their own filters. */
 export class SearchParams {
   @IntField({ optional: true, min: 1, max: SEARCH_MAX_LIMIT, default: SEARCH_DEFAULT_LIMIT, description: 'Page size' })

@@ -95,10 +95,9 @@ export class PassportAuthenticator extends Authenticator {
     });
   }
 
+  /** A key not in the cache (authenticate looked there first): read, checked, then cached. */
   private async principalForKey(key: string, request: Request): Promise<Principal | undefined> {
     const hash = hashApiKey(key);
-    const cached = this.fromCache(hash, request);
-    if (cached !== undefined) return cached || undefined;
     const readAt = this.cache.current();
     const user = await this.users.findOneBy({ api_key_hash: hash });
     const principal = await this.admit(user, request, 'api-key');
