@@ -1,106 +1,145 @@
-// `npm run bench`: throughput and latency of the hot path — clients.get over JSON-RPC and
-// GET /clients/:id over REST, with an API key — against the bare baselines in ../shared/bench
-// (a node:http + better-sqlite3 server, and an Express server answering a fixed object), when present.
-// Everything runs on this machine over loopback, bounded in time.
+// `npm run bench`: the speed of this server on this machine, beside the floors it is held to.
+//
+// Each server runs as its own process; load comes from autocannon in this one, over loopback. For
+// every scenario: requests/s, latency p50/p99, failures, the server's CPU time per request (from
+// /proc) and its peak RSS; for each project server also the time from spawn to ready on an
+// existing database. Floors: a bare Express (../shared/bench/express-floor.js) and a bare Fastify
+// (scripts/fastify-floor.js) answering a fixed object, and a node:http + better-sqlite3 server
+// doing the same key lookup and scope (../shared/bench/baseline-server.js).
+//
+// Sections: hot path (clients.get over JSON-RPC and REST, single and batched, both adapters),
+// bookings, and clients.search at 10k and 1M rows (scripts/bench-*.js), each on SQLite and, when
+// BENCH_DATABASE_URL names a PostgreSQL server, on PostgreSQL. Writes bench/results.json.
+// Environment: BENCH_SECONDS (5), BENCH_ONLY (comma list of sections: hot,bookings,search),
+// BENCH_PROFILE (a directory: CPU profiles of the project servers).
 const { spawn } = require('node:child_process');
-const { existsSync, mkdtempSync, rmSync } = require('node:fs');
+const { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const http = require('node:http');
-const { tmpdir } = require('node:os');
+const { cpus, tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
+const autocannon = require('autocannon');
 const Database = require('better-sqlite3');
 const { Client } = require('pg');
 
 const ROOT = resolve(__dirname, '..');
 const SHARED = resolve(ROOT, process.env.BENCH_SHARED ?? '../shared/bench');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'hot,bookings,search').split(','));
 const CLIENTS = 10000;
-const KEY = 'bench-key';
+const FLOOR_KEY = 'bench-key';
 const API_KEY = 'bench-admin-key-0123456789';
+const CLOCK_TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
 
 /** Whether something already answers on the port (a server left over would be measured instead). */
-const answers = (port) =>
-  new Promise((done) => http.get({ host: '127.0.0.1', port, path: '/' }, (res) => (res.resume(), done(true))).on('error', () => done(false)));
+const answers = (port, path = '/') =>
+  new Promise((done) =>
+    http.get({ host: '127.0.0.1', port, path }, (res) => (res.resume(), done(res.statusCode))).on('error', () => done(0)),
+  );
 
-/** Starts a server and resolves once `port` answers; its output is kept only until then. */
-async function start(script, env, port, args = []) {
+/** CPU time (user + system) a process has used so far, in µs. */
+function cpuUs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_US;
+}
+
+function rssMb(pid) {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Math.round(Number(match[1]) / 1024) : 0;
+}
+
+/** A process this bench started; peak RSS sampled while it lives. */
+class Server {
+  constructor(name, child) {
+    this.name = name;
+    this.child = child;
+    this.peakRssMb = 0;
+    this.sampler = setInterval(() => this.sample(), 200);
+  }
+
+  sample() {
+    try {
+      this.peakRssMb = Math.max(this.peakRssMb, rssMb(this.child.pid));
+    } catch {
+      // exited
+    }
+  }
+
+  async stop() {
+    clearInterval(this.sampler);
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    await new Promise((done) => (this.child.once('exit', done), this.child.kill(process.env.BENCH_PROFILE ? 'SIGINT' : 'SIGKILL')));
+  }
+}
+
+/** Starts a script and resolves once `readyPath` answers 200 on `port`, with how long that took. */
+async function start(name, script, env, port, { readyPath = '/', args = [] } = {}) {
   if (await answers(port)) throw new Error(`port ${port} is taken: stop what listens there first`);
-  const child = spawn(process.execPath, [...args, script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const profile = process.env.BENCH_PROFILE && script.includes('dist/') ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const started = process.hrtime.bigint();
+  const child = spawn(process.execPath, [...profile, ...args, script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const collect = (chunk) => (output += chunk);
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
-  return new Promise((resolveStart, reject) => {
-    const deadline = Date.now() + 30000;
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}: ${output}`)));
-    const poll = () =>
-      http
-        .get({ host: '127.0.0.1', port, path: '/' }, (res) => {
-          res.resume();
-          child.stdout.off('data', collect).resume();
-          child.stderr.off('data', collect).resume();
-          resolveStart(child);
-        })
-        .on('error', () => (Date.now() > deadline ? reject(new Error(`${script} did not start: ${output}`)) : setTimeout(poll, 100)));
-    poll();
-  });
+  const deadline = Date.now() + 60000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode}: ${output}`);
+    const status = await answers(port, readyPath);
+    if (status === 200 || (readyPath === '/' && status > 0)) break;
+    if (Date.now() > deadline) throw new Error(`${script} did not start: ${output}`);
+    await new Promise((done) => setTimeout(done, 20));
+  }
+  const readyMs = Number(process.hrtime.bigint() - started) / 1e6;
+  child.stdout.off('data', collect).resume();
+  child.stderr.off('data', collect).resume();
+  const server = new Server(name, child);
+  server.readyMs = Math.round(readyMs);
+  return server;
 }
 
-/** Keeps CONNECTIONS requests in flight for SECONDS; answers requests/s and latency percentiles. */
-async function load(port, makeRequest) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
-  const latencies = [];
-  let errors = 0;
-  const deadline = Date.now() + SECONDS * 1000;
-  const one = () =>
-    new Promise((done) => {
-      const { method, path, body, headers } = makeRequest();
-      const started = process.hrtime.bigint();
-      const req = http.request({ host: '127.0.0.1', port, method, path, agent, headers: { ...headers, ...(body && { 'Content-Length': Buffer.byteLength(body) }) } }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          if (res.statusCode !== 200) errors++;
-          latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
-          done();
-        });
-      });
-      req.on('error', () => {
-        errors++;
-        done();
-      });
-      req.end(body);
-    });
-  await Promise.all(
-    Array.from({ length: CONNECTIONS }, async () => {
-      while (Date.now() < deadline) await one();
-    }),
-  );
-  agent.destroy();
-  latencies.sort((a, b) => a - b);
-  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))].toFixed(2);
-  return { rps: Math.round(latencies.length / SECONDS), p50: pct(0.5), p99: pct(0.99), errors };
+/**
+ * Keeps `connections` requests in flight for SECONDS. `make()` gives each request its method,
+ * path, headers and body (random ids). Answers requests/s, latency, failures and CPU µs per request.
+ */
+async function load(server, port, make, { connections = 50, callsPerRequest = 1, seconds = SECONDS } = {}) {
+  const first = make();
+  const cpuBefore = cpuUs(server.child.pid);
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    duration: seconds,
+    requests: [{ method: first.method, path: first.path, headers: first.headers, setupRequest: (request) => ({ ...request, ...make() }) }],
+  });
+  const cpu = cpuUs(server.child.pid) - cpuBefore;
+  server.sample();
+  const total = result.requests.total;
+  return {
+    rps: Math.round(total / seconds),
+    calls_per_s: Math.round((total * callsPerRequest) / seconds),
+    p50_ms: result.latency.p50,
+    p99_ms: result.latency.p99,
+    failed: result.non2xx + result.errors + result.timeouts,
+    cpu_us_per_request: total > 0 ? Math.round(cpu / total) : null,
+  };
 }
 
 const randomId = () => 1 + Math.floor(Math.random() * CLIENTS);
-const rest = (key) => () => ({ method: 'GET', path: `/clients/${randomId()}`, headers: { 'X-Api-Key': key } });
-const rpc = (key) => () => ({
-  method: 'POST',
-  path: '/',
-  headers: { 'X-Api-Key': key, 'Content-Type': 'application/json' },
-  body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'clients.get', params: { id: randomId() } }),
-});
+// The odd ids are the bench reseller's: the ones its limited user reaches.
+const randomOddId = () => 1 + 2 * Math.floor((Math.random() * CLIENTS) / 2);
+const rest = (key, query = '', id = randomId) => () => ({ method: 'GET', path: `/clients/${id()}${query}`, headers: { 'x-api-key': key } });
+const rpcBody = (call) => ({ method: 'POST', path: '/', headers: { 'x-api-key': call.key, 'content-type': 'application/json' }, body: call.body });
+const rpc = (key, extra = {}, id = randomId) => () =>
+  rpcBody({ key, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'clients.get', params: { id: id(), ...extra } }) });
+const batch = (key, size) => () =>
+  rpcBody({
+    key,
+    body: JSON.stringify(Array.from({ length: size }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'clients.get', params: { id: randomId() } }))),
+  });
 
-async function main() {
-  const dir = mkdtempSync(join(tmpdir(), 'billing-bench-'));
-  const children = [];
-  const rows = [];
-  try {
-    // The project's server, on SQLite, seeded like the baseline: 10,000 clients, half on a reseller.
-    const file = join(dir, 'billing.sqlite');
-    const env = { DATABASE_URL: `sqlite:${file}`, PORT: '3997', HOST: '127.0.0.1', ADMIN_API_KEY: API_KEY, LOG_LEVEL: 'warn' };
-    const server = await start('dist/src/main.js', env, 3997, process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []);
-    children.push(server);
-    const db = new Database(file);
+/** 10,000 clients, half of them on a reseller, written straight into the database. */
+async function seedClients(kind, target) {
+  if (kind === 'sqlite') {
+    const db = new Database(target);
     db.pragma('busy_timeout = 5000');
     db.exec(`INSERT INTO currencies (name) VALUES ('USD'); INSERT INTO resellers (name) VALUES ('Bench reseller');`);
     const insert = db.prepare(`INSERT INTO clients (name, resellers_id, currencies_id, credit) VALUES (?, ?, 1, '100.00')`);
@@ -108,56 +147,170 @@ async function main() {
       for (let i = 1; i <= CLIENTS; i++) insert.run(`Client ${i}`, i % 2 ? 1 : null);
     })();
     db.close();
-    for (const [name, make] of [
-      ['project: JSON-RPC clients.get', rpc(API_KEY)],
-      ['project: REST GET /clients/:id', rest(API_KEY)],
-    ]) {
-      rows.push({ name, ...(await load(3997, make)) });
-    }
+    return;
+  }
+  const db = new Client({ connectionString: target });
+  await db.connect();
+  await db.query(`INSERT INTO currencies (name) VALUES ('USD'); INSERT INTO resellers (name) VALUES ('Bench reseller');`);
+  await db.query(
+    `INSERT INTO clients (name, resellers_id, currencies_id, credit)
+     SELECT 'Client ' || i, CASE WHEN i % 2 = 1 THEN 1 END, 1, 100 FROM generate_series(1, ${CLIENTS}) i`,
+  );
+  await db.end();
+}
 
-    // The same on PostgreSQL (row-level security on, every call one unit of work), when BENCH_DATABASE_URL names a server.
-    if (process.env.BENCH_DATABASE_URL) {
-      const url = new URL(process.env.BENCH_DATABASE_URL);
-      const name = `bench_${process.pid}`;
-      const admin = new Client({ connectionString: url.toString() });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${name}`);
-      url.pathname = `/${name}`;
-      try {
-        const pgServer = await start('dist/src/main.js', { ...env, DATABASE_URL: url.toString(), PORT: '3996' }, 3996);
-        const db = new Client({ connectionString: url.toString() });
-        await db.connect();
-        await db.query(`INSERT INTO currencies (name) VALUES ('USD'); INSERT INTO resellers (name) VALUES ('Bench reseller');`);
-        await db.query(
-          `INSERT INTO clients (name, resellers_id, currencies_id, credit)
-           SELECT 'Client ' || i, CASE WHEN i % 2 = 1 THEN 1 END, 1, 100 FROM generate_series(1, ${CLIENTS}) i`,
-        );
-        await db.end();
-        rows.push({ name: 'project on PostgreSQL: JSON-RPC clients.get', ...(await load(3996, rpc(API_KEY))) });
-        rows.push({ name: 'project on PostgreSQL: REST GET /clients/:id', ...(await load(3996, rest(API_KEY))) });
-        await new Promise((done) => (pgServer.once('exit', done), pgServer.kill('SIGKILL')));
-      } finally {
-        await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
-        await admin.end();
+/** A reseller-limited user of the bench reseller, with its own API key (made through the API itself). */
+async function limitedUserKey(port) {
+  const body = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'iam.users.create',
+    params: { login: `bench-reseller-${Date.now()}`, resellers_id: 1 },
+  });
+  const reply = await new Promise((done, fail) => {
+    const request = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/', headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.on('data', (chunk) => (text += chunk)).on('end', () => done(JSON.parse(text)));
+    });
+    request.on('error', fail).end(body);
+  });
+  if (!reply.result?.api_key) throw new Error(`could not create the limited user: ${JSON.stringify(reply)}`);
+  return reply.result.api_key;
+}
+
+/** A fresh PostgreSQL database for one server, dropped by the returned function. */
+async function freshPostgres(label) {
+  const url = new URL(process.env.BENCH_DATABASE_URL);
+  const name = `bench_${label}_${process.pid}`;
+  const admin = new Client({ connectionString: url.toString() });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${name}`);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+const adapterAvailable = (adapter) => {
+  if (adapter === 'express') return true;
+  try {
+    require.resolve('@nestjs/platform-fastify', { paths: [ROOT] });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** The hot path on one adapter and database: single calls, 10 connections, a limited caller with a zone, a batch of 100. */
+async function hotPath({ adapter, kind, port, dir, rows, servers }) {
+  const label = `${adapter}, ${kind}`;
+  const env = { PORT: String(port), HOST: '127.0.0.1', ADMIN_API_KEY: API_KEY, LOG_LEVEL: 'warn', HTTP_ADAPTER: adapter };
+  let drop = async () => undefined;
+  if (kind === 'sqlite') {
+    env.DATABASE_URL = `sqlite:${join(dir, `hot-${adapter}.sqlite`)}`;
+  } else {
+    const database = await freshPostgres(`hot_${adapter}`);
+    env.DATABASE_URL = database.url;
+    drop = database.drop;
+  }
+  try {
+    // First start migrates; the measured start is the second, on an existing database.
+    const first = await start(`project (${label})`, 'dist/src/main.js', env, port, { readyPath: '/health/ready' });
+    await seedClients(kind, kind === 'sqlite' ? env.DATABASE_URL.slice('sqlite:'.length) : env.DATABASE_URL);
+    const limitedKey = await limitedUserKey(port);
+    await first.stop();
+    const server = await start(`project (${label})`, 'dist/src/main.js', env, port, { readyPath: '/health/ready' });
+    servers.push(server);
+    // Unmeasured first: the JIT compiles the hot path before anything counts.
+    for (const make of [rpc(API_KEY), rest(API_KEY), batch(API_KEY, 100)]) await load(server, port, make, { seconds: 2 });
+    const add = async (scenario, make, options) => rows.push({ section: 'hot path', server: label, scenario, ...(await load(server, port, make, options)) });
+    await add('JSON-RPC clients.get', rpc(API_KEY));
+    await add('REST GET /clients/:id', rest(API_KEY));
+    await add('JSON-RPC clients.get, 10 connections', rpc(API_KEY), { connections: 10 });
+    await add('REST GET /clients/:id, 10 connections', rest(API_KEY), { connections: 10 });
+    await add('JSON-RPC clients.get, limited user, __tz', rpc(limitedKey, { __tz: 'America/New_York' }, randomOddId));
+    await add('REST GET /clients/:id, limited user, __tz', rest(limitedKey, '?__tz=America/New_York', randomOddId));
+    await add('JSON-RPC batch of 100 clients.get', batch(API_KEY, 100), { connections: 10, callsPerRequest: 100 });
+    rows.push({ section: 'start', server: label, scenario: 'ready on an existing database', ready_ms: server.readyMs });
+    await server.stop();
+    rows.push({ section: 'memory', server: label, scenario: 'peak RSS', rss_mb: server.peakRssMb });
+  } finally {
+    await drop();
+  }
+}
+
+async function floors({ dir, rows, servers }) {
+  const floorScripts = [
+    ['express floor', join(SHARED, 'express-floor.js'), 3998, {}],
+    ['fastify floor', join(ROOT, 'scripts/fastify-floor.js'), 3995, {}],
+    ['baseline (node:http + better-sqlite3)', join(SHARED, 'baseline-server.js'), 3999, { DB: join(dir, 'baseline.sqlite') }],
+  ];
+  for (const [name, script, port, env] of floorScripts) {
+    if (!existsSync(script) || (name === 'fastify floor' && !adapterAvailable('fastify'))) {
+      console.log(`(${name}: ${script} not available)`);
+      continue;
+    }
+    const server = await start(name, script, { PORT: String(port), ...env }, port);
+    servers.push(server);
+    for (const make of [rpc(FLOOR_KEY), rest(FLOOR_KEY)]) await load(server, port, make, { seconds: 2 });
+    rows.push({ section: 'floor', server: name, scenario: 'JSON-RPC clients.get', ...(await load(server, port, rpc(FLOOR_KEY))) });
+    rows.push({ section: 'floor', server: name, scenario: 'REST GET /clients/:id', ...(await load(server, port, rest(FLOOR_KEY))) });
+    await server.stop();
+  }
+}
+
+/** Ratios of each hot-path row to the same protocol's floors. */
+function withRatios(rows) {
+  const floor = (server, scenario) => rows.find((row) => row.section === 'floor' && row.server === server && row.scenario === scenario)?.rps;
+  return rows.map((row) => {
+    if (row.section !== 'hot path' || row.scenario.includes('batch')) return row;
+    const protocol = row.scenario.startsWith('REST') ? 'REST GET /clients/:id' : 'JSON-RPC clients.get';
+    const ratio = (server) => (floor(server, protocol) ? Number((row.rps / floor(server, protocol)).toFixed(2)) : undefined);
+    return { ...row, x_express_floor: ratio('express floor'), x_fastify_floor: ratio('fastify floor') };
+  });
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'billing-bench-'));
+  const servers = [];
+  const rows = [];
+  const kinds = ['sqlite', ...(process.env.BENCH_DATABASE_URL ? ['postgres'] : [])];
+  try {
+    if (ONLY.has('hot')) {
+      await floors({ dir, rows, servers });
+      for (const adapter of ['express', 'fastify'].filter(adapterAvailable)) {
+        for (const kind of kinds) await hotPath({ adapter, kind, port: 3997, dir, rows, servers });
       }
     }
-
-    if (existsSync(join(SHARED, 'baseline-server.js'))) {
-      children.push(await start(join(SHARED, 'baseline-server.js'), { PORT: '3999', DB: join(dir, 'baseline.sqlite') }, 3999));
-      rows.push({ name: 'baseline (node:http + sqlite): JSON-RPC', ...(await load(3999, rpc(KEY))) });
-      rows.push({ name: 'baseline (node:http + sqlite): REST', ...(await load(3999, rest(KEY))) });
-      children.push(await start(join(SHARED, 'express-floor.js'), { PORT: '3998' }, 3998));
-      rows.push({ name: 'express floor (fixed object): JSON-RPC', ...(await load(3998, rpc(KEY))) });
-      rows.push({ name: 'express floor (fixed object): REST', ...(await load(3998, rest(KEY))) });
-    } else {
-      console.log(`(no baselines: ${SHARED} not found)`);
+    for (const [section, script, port] of [
+      ['bookings', 'bench-bookings.js', 3986],
+      ['search', 'bench-search.js', 3990],
+    ]) {
+      if (!ONLY.has(section)) continue;
+      const path = join(__dirname, script);
+      if (!existsSync(path)) continue;
+      for (const kind of kinds) {
+        const found = await require(path).run({ kind, port, apiKey: API_KEY, seconds: SECONDS, connections: 50 });
+        for (const row of [].concat(found)) rows.push({ section, server: `express, ${kind}`, ...row });
+      }
     }
   } finally {
-    await Promise.all(children.map((child) => new Promise((done) => (child.once('exit', done), child.kill(process.env.BENCH_PROFILE ? 'SIGINT' : 'SIGKILL')))));
+    await Promise.all(servers.map((server) => server.stop()));
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`\n${CONNECTIONS} connections, ${SECONDS} s each, ${CLIENTS} clients\n`);
-  console.table(rows.map(({ name, rps, p50, p99, errors }) => ({ scenario: name, 'req/s': rps, 'p50 ms': p50, 'p99 ms': p99, 'non-200': errors })));
+  const results = withRatios(rows);
+  mkdirSync(join(ROOT, 'bench'), { recursive: true });
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node.js ${process.version}`;
+  writeFileSync(join(ROOT, 'bench/results.json'), `${JSON.stringify({ when: new Date().toISOString(), machine, seconds: SECONDS, results }, null, 2)}\n`);
+  console.log(`\n${machine}; ${SECONDS} s per scenario, 50 connections unless named; written to bench/results.json\n`);
+  console.table(
+    results.map(({ section, server, scenario, ...measured }) => ({ section, server, scenario, ...measured })),
+  );
 }
 
 main().catch((error) => {

@@ -18,6 +18,8 @@ export async function createApp(config: AppConfig, logger = new JsonLogger(confi
     abortOnError: false,
   });
   app.disable('x-powered-by');
+  // GET answers carry an ETag the REST layer computes (result.interceptor.ts); JSON-RPC answers none.
+  app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
   // Every pair of the query string is read (Node's default stops silently at 1000); the 16 KB header limit bounds them.
   app.set('query parser', (text: string) => parseQuery(text, '&', '=', { maxKeys: 0 }));

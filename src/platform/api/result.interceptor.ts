@@ -1,14 +1,19 @@
+import { hash } from 'node:crypto';
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Response } from 'express';
-import { finalize, from, lastValueFrom, mergeMap, Observable } from 'rxjs';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
+import { defer, lastValueFrom, Observable } from 'rxjs';
 import { rowsAskedBy } from '../search/search-params';
 import { RowsInFlight } from './rows-in-flight';
 import { Database } from '../database/database';
 import { toJson, toJsonInSlices } from '../http/json';
 import { API_METHOD, ApiMethodOptions } from './api-method.types';
 import { ResultPresenter } from './result-presenter';
+
+/** A weak validator of a GET answer's text (the form Express's default gives): a client may revalidate with If-None-Match. */
+export function weakEtag(body: string): string {
+  return `W/"${Buffer.byteLength(body).toString(16)}-${hash('sha1', body, 'base64').slice(0, 27)}"`;
+}
 
 /** REST side of a declared method: run as one unit of work, the result shaped and serialized exactly as JSON-RPC does it. */
 @Injectable()
@@ -22,19 +27,24 @@ export class ResultInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<string> {
     const method = this.reflector.get<ApiMethodOptions>(API_METHOD, context.getHandler());
-    const response = context.switchToHttp().getResponse<Response>();
+    const http = context.switchToHttp();
+    return defer(() => this.answer(method, http.getRequest<Request>(), http.getResponse<Response>(), next));
+  }
+
+  private async answer(method: ApiMethodOptions, request: Request, response: Response, next: CallHandler): Promise<string> {
     // A list holds its page size of rows until it is written (see RowsInFlight).
-    const { limit } = context.switchToHttp().getRequest<Request>().query as { limit?: unknown };
-    const release = Array.isArray(method.result) ? this.inFlight.reserve(rowsAskedBy(limit)) : () => undefined;
-    // The handler is one unit of work (on PostgreSQL: one connection, one transaction, the caller's reach).
-    return from(this.db.unit(() => lastValueFrom(next.handle()))).pipe(
-      mergeMap(async (result: unknown) => {
-        response.type('application/json');
-        const presented = this.presenter.present(result, method.result);
-        // A list may be large: written in slices, so the event loop is never held for long.
-        return Array.isArray(presented) ? toJsonInSlices(presented) : toJson(presented);
-      }),
-      finalize(release),
-    );
+    const release = Array.isArray(method.result) ? this.inFlight.reserve(rowsAskedBy((request.query as { limit?: unknown }).limit)) : undefined;
+    try {
+      // The handler is one unit of work (on PostgreSQL: one connection, one transaction, the caller's reach).
+      const result = await this.db.unit(() => lastValueFrom(next.handle()));
+      const presented = this.presenter.present(result, method.result);
+      // A list may be large: written in slices, so the event loop is never held for long.
+      const body = Array.isArray(presented) ? await toJsonInSlices(presented) : toJson(presented);
+      response.type('application/json');
+      if (request.method === 'GET') response.setHeader('ETag', weakEtag(body));
+      return body;
+    } finally {
+      release?.();
+    }
   }
 }

@@ -11,6 +11,12 @@ describe('toJson', () => {
     expect(toJson({ note: '@@decimal:0000:1' })).toBe('{"note":"@@decimal:0000:1"}');
   });
 
+  it('leaves Decimal serializing as its string outside toJson, even after a failure inside it', () => {
+    expect(() => toJson({ a: new Decimal('2.5'), b: BigInt(1) })).toThrow(TypeError);
+    expect(JSON.stringify({ a: new Decimal('1.5') })).toBe('{"a":"1.5"}');
+    expect(toJson({ a: new Decimal('1.5') })).toBe('{"a":1.5}');
+  });
+
   it('serializes plain values as JSON.stringify does', () => {
     expect(toJson({ a: 1, b: 'x', c: null, d: [true] })).toBe('{"a":1,"b":"x","c":null,"d":[true]}');
     expect(toJson(1)).toBe('1');

@@ -5,18 +5,25 @@ import Decimal from '../money/decimal';
 const MARK = `@@decimal:${randomBytes(8).toString('hex')}:`;
 const MARKED = new RegExp(`"${MARK}(-?[0-9]+(?:\\.[0-9]+)?)"`, 'g');
 
+let sawDecimal = false;
+
+function markDecimal(this: Decimal): string {
+  sawDecimal = true;
+  return MARK + this.toFixed();
+}
+
 /** Serializes a response body; Decimal values become exact JSON numbers. */
 export function toJson(value: unknown): string {
-  let decimals = false;
-  const text = JSON.stringify(value, function (this: Record<string, unknown>, key, replaced) {
-    const original = this[key];
-    if (original instanceof Decimal) {
-      decimals = true;
-      return MARK + original.toFixed();
-    }
-    return replaced;
-  });
-  return decimals ? text.replace(MARKED, '$1') : text;
+  // JSON.stringify is synchronous: for its duration (and only then) a Decimal serializes as its marked digits.
+  const original = Decimal.prototype.toJSON;
+  Decimal.prototype.toJSON = markDecimal;
+  sawDecimal = false;
+  try {
+    const text = JSON.stringify(value);
+    return sawDecimal ? text.replace(MARKED, '$1') : text;
+  } finally {
+    Decimal.prototype.toJSON = original;
+  }
 }
 
 /** How much output a large answer writes before it lets the event loop serve others. */
@@ -33,37 +40,41 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
 export async function toJsonInSlices(value: unknown): Promise<string> {
   const parts: string[] = [];
   let written = 0;
-  const push = async (text: string) => {
+  /** Adds text; answers a pause when a slice is full (awaited only then: most answers never pause). */
+  const push = (text: string): Promise<void> | undefined => {
     parts.push(text);
     written += text.length;
-    if (written >= SLICE_CHARS) {
-      written = 0;
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+    if (written < SLICE_CHARS) return undefined;
+    written = 0;
+    return new Promise<void>((resolve) => setImmediate(resolve));
   };
-  const write = async (item: unknown): Promise<void> => {
+  // Leaves are written synchronously; only arrays and objects holding them are walked, pausing when a slice is full.
+  const write = (item: unknown): Promise<void> | undefined =>
+    Array.isArray(item) || (isPlainObject(item) && Object.values(item).some((field) => Array.isArray(field) || isPlainObject(field)))
+      ? writeNested(item)
+      : push(toJson(item));
+  const writeNested = async (item: unknown[] | Record<string, unknown>): Promise<void> => {
     if (Array.isArray(item)) {
-      await push('[');
+      push('[');
       for (let i = 0; i < item.length; i++) {
-        if (i > 0) await push(',');
+        if (i > 0) push(',');
         const element: unknown = item[i];
-        if (element === undefined || typeof element === 'function') await push('null');
-        else await write(element);
+        const pause = element === undefined || typeof element === 'function' ? push('null') : write(element);
+        if (pause) await pause;
       }
       await push(']');
-    } else if (isPlainObject(item) && Object.values(item).some((field) => Array.isArray(field) || isPlainObject(field))) {
-      await push('{');
-      let first = true;
-      for (const [key, field] of Object.entries(item)) {
-        if (field === undefined || typeof field === 'function') continue;
-        await push(`${first ? '' : ','}${JSON.stringify(key)}:`);
-        first = false;
-        await write(field);
-      }
-      await push('}');
-    } else {
-      await push(toJson(item));
+      return;
     }
+    push('{');
+    let first = true;
+    for (const [key, field] of Object.entries(item)) {
+      if (field === undefined || typeof field === 'function') continue;
+      push(`${first ? '' : ','}${JSON.stringify(key)}:`);
+      first = false;
+      const pause = write(field);
+      if (pause) await pause;
+    }
+    await push('}');
   };
   await write(value);
   return parts.join('');

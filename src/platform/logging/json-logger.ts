@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { LoggerService } from '@nestjs/common';
 import type { LogLevel } from '../../config/config';
 import { RequestContexts } from '../context/request-context';
@@ -7,11 +8,32 @@ const SEVERITY: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 
 // Nest's start-up chatter (every module and route) is debug detail, not operations news.
 const CHATTY_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory', 'NestApplication']);
 
+const pending: string[] = [];
+
+function flush(): void {
+  if (pending.length === 0) return;
+  const text = pending.join('');
+  pending.length = 0;
+  process.stdout.write(text);
+}
+
+/**
+ * Lines written in the same turn of the event loop leave in one write(2), not one each; what is
+ * still pending when the process exits (even by process.exit) is written synchronously.
+ */
+export function writeBuffered(line: string): void {
+  if (pending.push(line) === 1) setImmediate(flush);
+}
+
+process.on('exit', () => {
+  if (pending.length > 0) writeSync(1, pending.splice(0).join(''));
+});
+
 /** Structured logs: one JSON object per line, with the request id when there is a request. */
 export class JsonLogger implements LoggerService {
   constructor(
     private readonly level: LogLevel,
-    private readonly write: (line: string) => void = (line) => process.stdout.write(line),
+    private readonly write: (line: string) => void = writeBuffered,
   ) {}
 
   log(message: unknown, context?: string): void {

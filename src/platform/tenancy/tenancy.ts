@@ -7,6 +7,7 @@ import { NotFound } from '../errors/domain-error';
 import { resellerLimitOf } from './reseller-limited.decorator';
 import type { ResellerReach } from './reseller-reach';
 import { TenancyViolation } from './tenancy-violation';
+import { FindById } from './find-by-id';
 
 /**
  * The reach of the principal data is touched for. There is no default: touching a
@@ -27,6 +28,8 @@ const logger = new Logger('Tenancy');
  */
 @Injectable()
 export class Tenancy {
+  private readonly byId = new FindById();
+
   constructor(private readonly db: Database) {}
 
   /**
@@ -44,7 +47,7 @@ export class Tenancy {
 
   /** One object by id within reach; missing and out of reach answer the same. */
   async findOne<E extends ObjectLiteral>(repository: Repository<E>, id: number): Promise<E> {
-    const entity = await repository.findOne({ where: { id } as never });
+    const entity = await this.byId.find(repository, id);
     if (!entity) throw new NotFound(resellerLimitOf(repository.target)?.objectName ?? repository.metadata.tableName, id);
     return entity;
   }

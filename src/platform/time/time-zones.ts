@@ -10,6 +10,19 @@ import { formatDateTime } from './datetime';
 
 export const TZ_PARAM = '__tz';
 
+// Zone names found valid: luxon's check builds an Intl formatter each time. A few hundred zones
+// exist, but names match in any letter case, so the set is bounded.
+const VALID_ZONES = new Set<string>();
+const MOST_VALID_ZONES = 2000;
+
+function isValidZone(name: unknown): name is string {
+  if (typeof name !== 'string') return false;
+  if (VALID_ZONES.has(name)) return true;
+  if (!IANAZone.isValidZone(name)) return false;
+  if (VALID_ZONES.size < MOST_VALID_ZONES) VALID_ZONES.add(name);
+  return true;
+}
+
 /**
  * The effective time zone of a call (SPEC §4): `__tz`, else the caller's own, else the default.
  * Resolved once per call, before its params are read, so inputs and outputs use the same zone.
@@ -22,7 +35,7 @@ export class TimeZones {
   takeRequestZone(raw: RawParams): RawParams {
     const context = RequestContexts.require();
     const { [TZ_PARAM]: asked, ...rest } = raw;
-    if (asked !== undefined && (typeof asked !== 'string' || !IANAZone.isValidZone(asked))) {
+    if (asked !== undefined && !isValidZone(asked)) {
       throw ValidationFailed.field(TZ_PARAM, 'must be an IANA time zone name such as America/New_York');
     }
     context.timezone = (asked as string | undefined) ?? this.callerZone(context.principal);

@@ -1,0 +1,57 @@
+import { ObjectLiteral, QueryBuilder, Repository } from 'typeorm';
+import { RawSqlResultsToEntityTransformer } from 'typeorm/query-builder/transformer/RawSqlResultsToEntityTransformer';
+import { Broadcaster } from 'typeorm/subscriber/Broadcaster';
+import { resellerLimitOf } from './reseller-limited.decorator';
+import { currentReach } from './tenancy';
+
+/** A find by id as TypeORM builds it (scoped, see query-scope.ts), with the id as its one bound parameter. */
+interface Prepared {
+  sql: string;
+  expressionMap: QueryBuilder<ObjectLiteral>['expressionMap'];
+}
+
+/** Distinct reaches are few (one per reseller tree in use); past this many the cache starts over. */
+const MOST_PREPARED = 1000;
+
+/**
+ * Finds one entity by id with SQL built once per entity and reach, and the id bound: the query is
+ * exactly the one `repository.findOne({ where: { id } })` would send, reach included, but TypeORM
+ * does not rebuild it per call and the driver reuses its prepared statement (an id written into
+ * the text would prepare a new statement for every id).
+ */
+export class FindById {
+  private readonly prepared = new Map<string, Prepared>();
+
+  async find<E extends ObjectLiteral>(repository: Repository<E>, id: number): Promise<E | null> {
+    const { manager, metadata } = repository;
+    const prepared = this.prepare(repository);
+    const rows = (await manager.query(prepared.sql, [id])) as ObjectLiteral[];
+    if (rows.length === 0) return null;
+    const queryRunner = manager.queryRunner ?? manager.connection.createQueryRunner();
+    const [entity] = new RawSqlResultsToEntityTransformer(prepared.expressionMap, manager.connection.driver, [], queryRunner).transform(
+      rows,
+      prepared.expressionMap.mainAlias!,
+    ) as E[];
+    // afterLoad listeners and subscribers (the tenancy check among them) see it as after any find.
+    await new Broadcaster(queryRunner).broadcast('Load', metadata, [entity]);
+    return entity;
+  }
+
+  private prepare<E extends ObjectLiteral>(repository: Repository<E>): Prepared {
+    const limit = resellerLimitOf(repository.target);
+    const reach = limit ? currentReach(limit.objectName) : undefined;
+    const key = `${repository.metadata.name}:${reach?.kind === 'tree' ? [...reach.ids].join(',') : 'all'}`;
+    let prepared = this.prepared.get(key);
+    if (!prepared) {
+      const alias = repository.metadata.targetName;
+      // The placeholder is not a number: the SQLite driver would write a number into the text.
+      const query = repository.createQueryBuilder(alias).where(`${alias}.id = :id`, { id: 'id' }).limit(1);
+      const [sql, parameters] = query.getQueryAndParameters();
+      if (parameters.length !== 1) throw new Error(`find by id of ${alias} does not bind exactly the id: ${sql}`);
+      prepared = { sql, expressionMap: query.expressionMap };
+      if (this.prepared.size >= MOST_PREPARED) this.prepared.clear();
+      this.prepared.set(key, prepared);
+    }
+    return prepared;
+  }
+}
