@@ -8,6 +8,8 @@ import { currentReach } from './tenancy';
 interface Prepared {
   sql: string;
   expressionMap: QueryBuilder<ObjectLiteral>['expressionMap'];
+  /** For an entity without relations (nothing lazy to bind to a query runner): one transformer, its column map kept. */
+  transformer?: RawSqlResultsToEntityTransformer;
 }
 
 /** Distinct reaches are few (one per reseller tree in use); past this many the cache starts over. */
@@ -28,10 +30,8 @@ export class FindById {
     const rows = (await manager.query(prepared.sql, [id])) as ObjectLiteral[];
     if (rows.length === 0) return null;
     const queryRunner = manager.queryRunner ?? manager.connection.createQueryRunner();
-    const [entity] = new RawSqlResultsToEntityTransformer(prepared.expressionMap, manager.connection.driver, [], queryRunner).transform(
-      rows,
-      prepared.expressionMap.mainAlias!,
-    ) as E[];
+    const transformer = prepared.transformer ?? new RawSqlResultsToEntityTransformer(prepared.expressionMap, manager.connection.driver, [], queryRunner);
+    const [entity] = transformer.transform(rows, prepared.expressionMap.mainAlias!) as E[];
     // afterLoad listeners and subscribers (the tenancy check among them) see it as after any find.
     await new Broadcaster(queryRunner).broadcast('Load', metadata, [entity]);
     return entity;
@@ -48,7 +48,13 @@ export class FindById {
       const query = repository.createQueryBuilder(alias).where(`${alias}.id = :id`, { id: 'id' }).limit(1);
       const [sql, parameters] = query.getQueryAndParameters();
       if (parameters.length !== 1) throw new Error(`find by id of ${alias} does not bind exactly the id: ${sql}`);
-      prepared = { sql, expressionMap: query.expressionMap };
+      const { metadata, manager } = repository;
+      const flat = metadata.relations.length === 0 && metadata.embeddeds.length === 0;
+      prepared = {
+        sql,
+        expressionMap: query.expressionMap,
+        ...(flat && { transformer: new RawSqlResultsToEntityTransformer(query.expressionMap, manager.connection.driver, [], undefined) }),
+      };
       if (this.prepared.size >= MOST_PREPARED) this.prepared.clear();
       this.prepared.set(key, prepared);
     }
