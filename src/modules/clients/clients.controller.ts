@@ -31,9 +31,14 @@ export class ClientsController {
     return this.clients.search(params);
   }
 
-  @ApiMethod({ rpc: 'clients.get', http: 'GET /clients/:id', summary: 'Get a client', result: Client, errors: ['not_found'] })
+  @ApiMethod({ rpc: 'clients.get', http: 'GET /clients/:id', summary: 'Get a client', result: Client, errors: ['not_found'], many: 'getMany' })
   get(@Args() { id }: IdParams) {
     return this.clients.get(id);
+  }
+
+  /** clients.get for many ids at once (see ApiMethodOptions.many). */
+  getMany(ids: number[]) {
+    return this.clients.getMany(ids);
   }
 
   @ApiMethod({

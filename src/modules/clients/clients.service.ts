@@ -44,6 +44,11 @@ export class ClientsService {
     return this.tenancy.findOne(this.clients, id);
   }
 
+  /** Clients by id in one query (a JSON-RPC batch of clients.get): each its client, or NotFound. */
+  getMany(ids: number[]): Promise<(ClientEntity | NotFound)[]> {
+    return this.tenancy.findMany(this.clients, ids);
+  }
+
   search(params: SearchClientsParams): Promise<ClientEntity[]> {
     return applySearch(this.clients.createQueryBuilder('client'), params, SEARCH).getMany();
   }

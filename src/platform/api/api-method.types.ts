@@ -19,6 +19,11 @@ export interface ApiMethodOptions {
   errors?: ErrorKind[];
   /** Callable without credentials. */
   public?: boolean;
+  /**
+   * A get by id: the controller's method answering many ids in one query, `(ids) => (object | Error)[]`
+   * aligned with `ids`. Consecutive calls of the method in a JSON-RPC batch share it.
+   */
+  many?: string;
 }
 
 export const API_METHOD = 'api:method';

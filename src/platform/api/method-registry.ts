@@ -33,6 +33,8 @@ export interface RegisteredMethod {
   /** `Controller.handler`, for messages. */
   source: string;
   invoke(params: object): Promise<unknown>;
+  /** See ApiMethodOptions.many: one result or error per id, in the order of `ids`. */
+  invokeMany?(ids: number[]): Promise<unknown[]>;
 }
 
 /** Finds every @ApiMethod at boot; refuses two methods with one JSON-RPC name or one REST route. */
@@ -54,7 +56,7 @@ export class MethodRegistry implements OnModuleInit {
       if (!instance) continue;
       const prototype = Object.getPrototypeOf(instance) as object;
       for (const handler of this.scanner.getAllMethodNames(prototype)) {
-        const options = this.reflector.get<ApiMethodOptions | undefined>(API_METHOD, instance[handler]);
+        const options: ApiMethodOptions | undefined = this.reflector.get<ApiMethodOptions | undefined>(API_METHOD, instance[handler]);
         if (!options) continue;
         const source = `${wrapper.name}.${handler}`;
         refuseRestOnlyEnhancers(this.reflector, wrapper.metatype as Type<unknown>, instance[handler], source);
@@ -69,6 +71,10 @@ export class MethodRegistry implements OnModuleInit {
         }
         routes.set(route, source);
         const paramTypes = Reflect.getMetadata('design:paramtypes', prototype, handler) as Type<object>[] | undefined;
+        const many: string | undefined = options.many;
+        if (many !== undefined && typeof instance[many] !== 'function') {
+          throw new Error(`${source} names ${wrapper.name}.${many} to answer many ids, and there is no such method`);
+        }
         this.methods.set(options.rpc, {
           options,
           verb,
@@ -76,6 +82,7 @@ export class MethodRegistry implements OnModuleInit {
           paramsType: paramTypes?.[0],
           source,
           invoke: async (params) => instance[handler](params),
+          ...(many !== undefined && { invokeMany: async (ids: number[]) => instance[many](ids) as unknown[] }),
         });
       }
     }

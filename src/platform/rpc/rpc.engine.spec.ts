@@ -11,7 +11,7 @@ import type { Authenticator } from '../auth/authenticator';
 import type { Principal } from '../auth/principal';
 import { RequestContexts } from '../context/request-context';
 import type { Database } from '../database/database';
-import { AuthenticationFailed, BusinessRuleViolation, TooManyRequests, ServiceUnavailable } from '../errors/domain-error';
+import { AuthenticationFailed, BusinessRuleViolation, NotFound, TooManyRequests, ServiceUnavailable } from '../errors/domain-error';
 import { SearchParams } from '../search/search-params';
 import { UNLIMITED } from '../tenancy/reseller-reach';
 import { ExactNumber } from '../http/exact-number';
@@ -60,6 +60,8 @@ interface Setup {
   invoked: Record<'ping' | 'get' | 'search' | 'refuse' | 'crash' | 'throttled' | 'throttledLonger' | 'unavailable', Invoke>;
   authenticate: jest.Mock<Promise<Principal>, [Request]>;
   units: jest.Mock;
+  /** things.find answers many ids at once: ids 1–99 exist, 404 for the rest. */
+  findMany: jest.Mock<Promise<unknown[]>, [number[]]>;
 }
 
 function setup(options: { authFails?: boolean; env?: Record<string, string> } = {}): Setup {
@@ -84,7 +86,10 @@ function setup(options: { authFails?: boolean; env?: Record<string, string> } = 
       throw new ServiceUnavailable();
     }),
   };
+  const findMany = jest.fn(async (ids: number[]) => ids.map((id) => (id < 100 ? thing(id) : new NotFound('things', id))));
+  const find = { ...method('things.find', { result: Thing, many: 'findMany' }, IdParams, invoked.get), invokeMany: findMany };
   const methods = new Map<string, RegisteredMethod>([
+    ['things.find', find],
     ['things.ping', method('things.ping', { public: true, result: { type: 'string' } }, NoParams, invoked.ping)],
     ['things.get', method('things.get', { result: Thing }, IdParams, invoked.get)],
     ['things.search', method('things.search', { result: [Thing] }, SearchParams, invoked.search)],
@@ -104,7 +109,7 @@ function setup(options: { authFails?: boolean; env?: Record<string, string> } = 
   const db = { unit: units } as unknown as Database;
   const timeZones = new TimeZones(config);
   const engine = new RpcEngine(config, registry, authenticator, new ResultPresenter(timeZones), timeZones, db, new RowsInFlight(config));
-  return { engine, invoked, authenticate, units };
+  return { engine, invoked, authenticate, units, findMany };
 }
 
 const REQUEST = {} as Request;
@@ -436,6 +441,68 @@ describe('RpcEngine', () => {
         error: { ...INVALID_REQUEST, data: { batch: 'must hold at most 100 calls' } },
       });
       expect(invoked.ping).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('consecutive gets by id of a method that answers many at once', () => {
+    const NOT_FOUND_150 = { code: -32004, message: 'not_found: things #150 not found', data: { code: 'not_found', object_name: 'things', object_id: '150' } };
+
+    it('answers them with one query and one unit, each call as it would be answered alone', async () => {
+      const { engine, findMany, invoked, units } = setup();
+      const reply = await handle(engine, [
+        call(1, 'things.find', { id: 5 }),
+        call(2, 'things.find', { id: 150 }),
+        call(3, 'things.find', { id: 'x' }),
+        call(4, 'things.find', { id: 5, __tz: 'America/New_York' }),
+        notify('things.find', { id: 6 }),
+        call(5, 'things.find', { id: 7, extra: 1 }),
+      ]);
+      expect(reply.body).toEqual([
+        { jsonrpc: '2.0', id: 1, result: { id: 5, created: '2026-01-15T12:00:00+00:00' } },
+        { jsonrpc: '2.0', id: 2, error: NOT_FOUND_150 },
+        { jsonrpc: '2.0', id: 3, error: { code: -32602, message: 'Invalid request', data: { id: 'must be an integer' } } },
+        { jsonrpc: '2.0', id: 4, result: { id: 5, created: '2026-01-15T07:00:00-05:00' } },
+        { jsonrpc: '2.0', id: 5, error: { code: -32602, message: 'Invalid request', data: { extra: 'is not allowed' } } },
+      ]);
+      expect(findMany.mock.calls).toEqual([[[5, 150, 5, 6]]]);
+      expect(units).toHaveBeenCalledTimes(1);
+      expect(invoked.get).not.toHaveBeenCalled();
+    });
+
+    it('answers a lone call, and each run between other calls, with the method itself or one query per run', async () => {
+      const { engine, findMany, invoked } = setup();
+      await handle(engine, call(1, 'things.find', { id: 5 }));
+      expect(invoked.get).toHaveBeenCalledTimes(1);
+      const reply = await handle(engine, [
+        call(1, 'things.find', { id: 1 }),
+        call(2, 'things.find', { id: 2 }),
+        call(3, 'things.ping'),
+        call(4, 'things.find', { id: 3 }),
+        call(5, 'things.find', { id: 4 }),
+      ]);
+      expect((reply.body as { id: number }[]).map(({ id }) => id)).toEqual([1, 2, 3, 4, 5]);
+      expect(findMany.mock.calls).toEqual([[[1, 2]], [[3, 4]]]);
+    });
+
+    it('answers every call of the run with the failure of the shared query, and the rest of the batch 503 at once', async () => {
+      const { engine, findMany, invoked } = setup();
+      findMany.mockRejectedValueOnce(new ServiceUnavailable());
+      const reply = await handle(engine, [call(1, 'things.find', { id: 1 }), call(2, 'things.find', { id: 2 }), call(3, 'things.get', { id: 3 })]);
+      const codes = (reply.body as { error: { code: number } }[]).map((answer) => answer.error.code);
+      expect(codes).toEqual([-32603, -32603, -32603]);
+      expect(reply.headers).toEqual({ 'Retry-After': '5' });
+      expect(invoked.get).not.toHaveBeenCalled();
+    });
+
+    it('refuses them all without a query when the request failed to authenticate', async () => {
+      const { engine, findMany } = setup({ authFails: true });
+      const reply = await handle(engine, [call(1, 'things.find', { id: 1 }), call(2, 'things.find', { id: 2 })]);
+      expect(reply.status).toBe(401);
+      expect(reply.body).toEqual([
+        { jsonrpc: '2.0', id: 1, error: AUTH_FAILED },
+        { jsonrpc: '2.0', id: 2, error: AUTH_FAILED },
+      ]);
+      expect(findMany).not.toHaveBeenCalled();
     });
   });
 

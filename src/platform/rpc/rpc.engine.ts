@@ -6,7 +6,7 @@ import { MethodRegistry, RegisteredMethod } from '../api/method-registry';
 import { ResultPresenter } from '../api/result-presenter';
 import { RawParams, validateParams } from '../api/validate-params';
 import { Authenticator } from '../auth/authenticator';
-import { RequestContexts } from '../context/request-context';
+import { RequestContext, RequestContexts } from '../context/request-context';
 import { Database } from '../database/database';
 import { RowsInFlight } from '../api/rows-in-flight';
 import { ValidationFailed } from '../errors/domain-error';
@@ -18,9 +18,8 @@ import { rowsAskedBy } from '../search/search-params';
 import { RpcErrorCode, RpcId, RpcResponse, rpcError, STANDARD_MESSAGES } from './rpc.protocol';
 
 /** A batch element or single request, checked against the JSON-RPC 2.0 request shape. */
-type ParsedCall =
-  | { valid: false; id: RpcId }
-  | { valid: true; id: RpcId; notification: boolean; method: string; params: unknown };
+type ValidCall = { valid: true; id: RpcId; notification: boolean; method: string; params: unknown };
+type ParsedCall = { valid: false; id: RpcId } | ValidCall;
 
 /** What the calls of one HTTP request add up to. */
 interface ReplyState {
@@ -96,9 +95,11 @@ export class RpcEngine {
       const authFailure = await this.authenticateIfNeeded(calls, request);
       const responses: RpcResponse[] = [];
       const reply: ReplyState = { headers: {}, unauthenticated: 0, unauthenticatedAnswers: 0 };
-      for (const call of calls) {
-        const response = await this.execute(call, reply, authFailure);
-        if (response) responses.push(response);
+      for (let next = 0; next < calls.length; ) {
+        const run = this.runAt(calls, next);
+        const answers = run ? await this.executeRun(run.calls, run.method, reply, authFailure) : [await this.execute(calls[next], reply, authFailure)];
+        for (const response of answers) if (response) responses.push(response);
+        next += run ? run.calls.length : 1;
       }
       // HTTP 401 when every call failed to authenticate; otherwise 200, or 204 when nothing is answered.
       const allUnauthenticated = reply.unauthenticated > 0 && reply.unauthenticatedAnswers === responses.length;
@@ -137,6 +138,56 @@ export class RpcEngine {
     }
   }
 
+  /** Two or more consecutive valid calls of one method that answers many ids at once (ApiMethodOptions.many), if they start at `start`. */
+  private runAt(calls: ParsedCall[], start: number): { calls: ValidCall[]; method: RegisteredMethod } | undefined {
+    const first = calls[start];
+    const method = first.valid ? this.registry.find(first.method) : undefined;
+    if (!first.valid || !method?.invokeMany) return undefined;
+    let end = start + 1;
+    while (end < calls.length && calls[end].valid && (calls[end] as ValidCall).method === first.method) end++;
+    return end - start > 1 ? { calls: calls.slice(start, end) as ValidCall[], method } : undefined;
+  }
+
+  /**
+   * Consecutive gets by id answered by one query: each call's params and zone are its own and each
+   * gets its own answer (an invalid id or a missing object fails that call alone), exactly as one by one.
+   */
+  private async executeRun(
+    calls: ValidCall[],
+    method: RegisteredMethod,
+    reply: ReplyState,
+    authFailure: RenderedError | undefined,
+  ): Promise<(RpcResponse | undefined)[]> {
+    const refusal = authFailure && !method.options.public ? authFailure : reply.unavailable;
+    if (refusal) return calls.map((call) => this.failed(call, reply, refusal));
+    const entries: { call: ValidCall; context: RequestContext; id?: number; error?: unknown }[] = [];
+    for (const call of calls) {
+      const context = { ...RequestContexts.require(), timezone: undefined };
+      try {
+        const { id } = (await RequestContexts.run(context, () => this.validated(method, call.params))) as { id: number };
+        entries.push({ call, context, id });
+      } catch (error) {
+        entries.push({ call, context, error });
+      }
+    }
+    const ids = entries.flatMap((entry) => (entry.id === undefined ? [] : [entry.id]));
+    let found: unknown[] = [];
+    let failure: { error: unknown } | undefined;
+    try {
+      if (ids.length > 0) found = await this.db.unit(() => method.invokeMany!(ids));
+    } catch (error) {
+      failure = { error };
+    }
+    let next = 0;
+    return entries.map(({ call, context, id, error }) => {
+      if (id === undefined) return this.answer(call, reply, { error });
+      if (failure) return this.answer(call, reply, failure);
+      const item = found[next++];
+      if (item instanceof Error) return this.answer(call, reply, { error: item });
+      return this.answer(call, reply, { result: RequestContexts.run(context, () => this.presenter.present(item, method.options.result)) });
+    });
+  }
+
   /** Runs one call; a method that needs a caller is refused when the request failed to authenticate. */
   private async execute(
     call: ParsedCall,
@@ -153,7 +204,11 @@ export class RpcEngine {
     if (reply.unavailable) return this.failed(call, reply, reply.unavailable);
     // Each call has its own `__tz`; the caller is shared by the whole batch.
     const context = { ...RequestContexts.require(), timezone: undefined };
-    const outcome = await RequestContexts.run(context, () => this.invoke(method, call.params));
+    return this.answer(call, reply, await RequestContexts.run(context, () => this.invoke(method, call.params)));
+  }
+
+  /** A call's answer from its outcome; a server failure is logged, and an unavailable database ends the batch's work. */
+  private answer(call: ValidCall, reply: ReplyState, outcome: { result: unknown } | { error: unknown }): RpcResponse | undefined {
     if ('result' in outcome) return call.notification ? undefined : { jsonrpc: '2.0', id: call.id, result: outcome.result };
     const rendered = renderError(outcome.error);
     if (isInternal(rendered)) logServerFailure(this.logger, rendered, outcome.error, call.method);
@@ -162,7 +217,7 @@ export class RpcEngine {
   }
 
   /** A call's error; it may add headers to the HTTP reply (Retry-After) and counts toward a 401. */
-  private failed(call: ParsedCall & { valid: true }, reply: ReplyState, rendered: RenderedError) {
+  private failed(call: ValidCall, reply: ReplyState, rendered: RenderedError) {
     for (const [name, value] of Object.entries(rendered.headers)) {
       // Calls of a batch may each ask the caller to wait: the reply asks for the longest wait.
       const earlier = reply.headers[name];
@@ -175,13 +230,17 @@ export class RpcEngine {
     return call.notification ? undefined : rpcError(call.id, rendered.rpcCode, rendered.message, rendered.data);
   }
 
+  /** A call's params, validated; its `__tz` settles the zone of the context it runs in. */
+  private validated(method: RegisteredMethod, params: unknown): Promise<object> {
+    if (Array.isArray(params)) {
+      throw ValidationFailed.field('params', 'must be an object: only named params are supported');
+    }
+    return validateParams(method.paramsType, this.timeZones.takeRequestZone((params ?? {}) as RawParams));
+  }
+
   private async invoke(method: RegisteredMethod, params: unknown): Promise<{ result: unknown } | { error: unknown }> {
     try {
-      if (Array.isArray(params)) {
-        throw ValidationFailed.field('params', 'must be an object: only named params are supported');
-      }
-      const raw = this.timeZones.takeRequestZone((params ?? {}) as RawParams);
-      const validated = await validateParams(method.paramsType, raw);
+      const validated = await this.validated(method, params);
       const result = await this.db.unit(() => method.invoke(validated));
       return { result: this.presenter.present(result, method.options.result) };
     } catch (error) {

@@ -45,6 +45,13 @@ export class Tenancy {
     );
   }
 
+  /** Objects by id within reach, in one query: for each id its object, or NotFound as findOne would throw. */
+  async findMany<E extends ObjectLiteral & { id: number }>(repository: Repository<E>, ids: number[]): Promise<(E | NotFound)[]> {
+    const found = new Map((await repository.createQueryBuilder().whereInIds([...new Set(ids)]).getMany()).map((entity) => [entity.id, entity]));
+    const objectName = resellerLimitOf(repository.target)?.objectName ?? repository.metadata.tableName;
+    return ids.map((id) => found.get(id) ?? new NotFound(objectName, id));
+  }
+
   /** One object by id within reach; missing and out of reach answer the same. */
   async findOne<E extends ObjectLiteral>(repository: Repository<E>, id: number): Promise<E> {
     const entity = await this.byId.find(repository, id);
