@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import type { Type } from '@nestjs/common';
-import { Transform } from 'class-transformer';
+import { Exclude, Transform } from 'class-transformer';
 import { Min } from 'class-validator';
 import fc from 'fast-check';
 import { AppModule } from '../../app.module';
@@ -13,7 +13,7 @@ import { ExactNumber } from '../http/exact-number';
 import { API_METHOD } from './api-method.types';
 import { IdParams } from './common-params';
 import { compiledValidatorOf } from './compiled-validation';
-import { FieldSpec, fieldsOf, IntField, JsonSchema } from './fields';
+import { FieldSpec, fieldsOf, IntField, JsonSchema, StringField } from './fields';
 import { RawParams, validateParams, validateParamsByReference } from './validate-params';
 
 /**
@@ -399,17 +399,45 @@ describe('compiled params validation', () => {
       declare count: number;
     }
 
+    class WithExcludedField {
+      @IntField({ optional: true })
+      @Exclude()
+      count?: number;
+    }
+
+    class WithMessageToken {
+      @StringField({ maxLength: 3, pattern: /^[a-z]+$/, patternMessage: 'must be lowercase, not $value' })
+      code: string;
+    }
+
     it.each([
       ['a foreign validator', WithForeignRule, { count: 3 }, { problems: { count: 'must be five or more' } }],
       ['a foreign transform', WithForeignTransform, { count: 3 }, { count: 6 }],
       ['a parent rule kept', ChildKeepingParentRule, { count: null }, { problems: { count: 'is required' } }],
+      ['a field the transformer excludes', WithExcludedField, { count: 'x' }, { count: undefined }],
+      ['a message class-validator rewrites', WithMessageToken, { code: 'AB' }, { problems: { code: 'must be lowercase, not AB' } }],
     ] as const)('%s', async (_, type, raw, expected) => {
       expect(compiledValidatorOf(type as Type<object>)).toBeUndefined();
+      expect(await outcomeOf(validateParams, type as Type<object>, { ...raw }, NO_CONTEXT)).toStrictEqual(
+        await outcomeOf(validateParamsByReference, type as Type<object>, { ...raw }, NO_CONTEXT),
+      );
       const outcome = await validateParams(type as Type<object>, { ...raw }).then(
         (instance) => ({ ...instance }),
         (error: ValidationFailed) => ({ problems: error.problems }),
       );
-      expect(outcome).toEqual(expected);
+      expect(outcome).toStrictEqual(expected);
     });
+  });
+
+  it('compiles a pattern whose message holds a `$` that is no class-validator token', async () => {
+    class WithAnchoredPattern {
+      @StringField({ maxLength: 3, pattern: /^[a-z]+$/ })
+      code: string;
+    }
+    expect(compiledValidatorOf(WithAnchoredPattern)).toBeDefined();
+    await expect(validateParams(WithAnchoredPattern, { code: 'AB' })).rejects.toHaveProperty('problems', { code: 'must match ^[a-z]+$' });
+    expect(await outcomeOf(validateParams, WithAnchoredPattern, { code: 'AB' }, NO_CONTEXT)).toStrictEqual(
+      await outcomeOf(validateParamsByReference, WithAnchoredPattern, { code: 'AB' }, NO_CONTEXT),
+    );
   });
 });

@@ -68,6 +68,16 @@ function compileField(type: Type<object>, field: FieldSpec, validations: { targe
   return { name, convert: check.convert, check: checkOf(check, check.problems) };
 }
 
+/** @Expose, @Exclude or @Type on the class or a parent: plainToInstance would not copy keys as they are. */
+function reshapedByTransformer(type: Type<object>, names: string[]): boolean {
+  return (
+    transforms.getStrategy(type) !== 'none' ||
+    transforms.getExposedMetadatas(type).length > 0 ||
+    transforms.getExcludedMetadatas(type).length > 0 ||
+    names.some((name) => transforms.findTypeMetadata(type, name) !== undefined)
+  );
+}
+
 function compile(type: Type<object>): CompiledValidator | undefined {
   const storage = getMetadataStorage();
   // Checked in class-validator's order (own properties first, then inherited ones), which is the problems' order.
@@ -80,7 +90,7 @@ function compile(type: Type<object>): CompiledValidator | undefined {
     if (!compiled) return undefined;
     ordered.push(compiled);
   }
-  if (ordered.length !== fields.size) return undefined;
+  if (ordered.length !== fields.size || reshapedByTransformer(type, [...fields.keys()])) return undefined;
   // An own property of a fresh instance with no rules would be refused by class-validator's whitelist.
   if (Object.keys(new type()).some((key) => !fields.has(key))) return undefined;
   const byName = new Map(ordered.map((field) => [field.name, field]));

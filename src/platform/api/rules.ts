@@ -50,7 +50,7 @@ export interface Constraint {
 }
 
 // class-validator replaces $value, $property, $constraint1… in a message, and uses its own for an empty one.
-const verbatim = (message: string) => message !== '' && !message.includes('$');
+const verbatim = (message: string) => message !== '' && !/\$(constraint|value|property|target)/.test(message);
 
 type Test = (value: unknown) => boolean;
 
@@ -88,7 +88,7 @@ export const rules = {
   /** A check of the project's own, under a class-validator name. */
   custom: (name: string, test: Test, message: string, each = false) =>
     rule(ValidateBy({ name, validator: { validate: test } }, options(message, each)), test, message, each),
-  /** A custom check whose message depends on the value. The problem's messages must hold no `$` (see `verbatim`). */
+  /** A custom check whose message depends on the value. Its messages must hold none of the tokens `verbatim` looks for. */
   described: (name: string, problem: Problem, fallback: string): Constraint => ({
     decorator: ValidateBy({
       name,
