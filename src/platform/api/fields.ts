@@ -1,24 +1,3 @@
-import { Transform } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsBoolean,
-  IsDate,
-  IsDefined,
-  IsEmail,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-  ValidateBy,
-  ValidateIf,
-} from 'class-validator';
 import Decimal from '../money/decimal';
 import { IANAZone } from 'luxon';
 import type { Type } from '@nestjs/common';
@@ -26,6 +5,7 @@ import { RequestContexts } from '../context/request-context';
 import { ExactNumber } from '../http/exact-number';
 import { isIpOrCidr } from '../http/ip-addresses';
 import { parseDateTime } from '../time/datetime';
+import { Constraint, Converter, Presence, presence, Problem, rules, transformBy } from './rules';
 
 /** A JSON Schema fragment, as it appears in the OpenAPI and OpenRPC documents. */
 export type JsonSchema = Record<string, unknown>;
@@ -36,6 +16,23 @@ export interface FieldSpec {
   required: boolean;
   /** A class whose own fields describe this one (nested objects, arrays of objects). */
   nested?: Type<unknown>;
+  /** A params field's validation as plain functions (see compiled-validation.ts); result fields have none. */
+  check?: FieldCheck;
+}
+
+/** The class-validator decorators a field decorator applied, compiled: checked in this order, the first problem wins. */
+export interface FieldCheck {
+  /** The class the decorator is on. */
+  owner: Type<unknown>;
+  skipUndefined: boolean;
+  skipNull: boolean;
+  /** IsDefined: undefined and null, when not skipped, are refused as required. */
+  defined: boolean;
+  convert?: Converter;
+  /** Undefined when one of the field's rules cannot be compiled exactly. */
+  problems?: Problem[];
+  /** How many class-validator decorators were applied (presence and constraints), to tell them from any other. */
+  decorators: number;
 }
 
 const FIELDS = Symbol('api:fields');
@@ -56,11 +53,22 @@ interface CommonOptions {
   default?: unknown;
 }
 
-function declare(options: CommonOptions, schema: JsonSchema, nested?: Type<unknown>): PropertyDecorator {
+function declare(
+  options: CommonOptions,
+  schema: JsonSchema,
+  nested?: Type<unknown>,
+  check?: Omit<FieldCheck, 'owner'>,
+): PropertyDecorator {
   return (target, property) => {
     const type = target.constructor as Type<unknown>;
     const own = fieldsOf(type).filter((field) => field.name !== property);
-    own.push({ name: String(property), schema: document(schema, options), required: !options.optional, nested });
+    own.push({
+      name: String(property),
+      schema: document(schema, options),
+      required: !options.optional,
+      nested,
+      ...(check && { check: { ...check, owner: type } }),
+    });
     Reflect.defineMetadata(FIELDS, own, type);
   };
 }
@@ -78,17 +86,39 @@ function document(schema: JsonSchema, options: CommonOptions): JsonSchema {
   return documented;
 }
 
-/** Optional fields may be absent; nullable fields may also be null. */
-function presence(options: CommonOptions): PropertyDecorator[] {
-  if (options.optional && options.nullable) return [IsOptional()];
-  if (options.optional) return [ValidateIf((_, value) => value !== undefined)];
-  if (options.nullable) return [ValidateIf((_, value) => value !== null), IsDefined({ message: 'is required' })];
-  return [IsDefined({ message: 'is required' })];
-}
-
 function apply(...decorators: PropertyDecorator[]): PropertyDecorator {
   return (target, property) => decorators.forEach((decorator) => decorator(target, property));
 }
+
+interface Validation {
+  presence: Presence;
+  convert?: Converter;
+  constraints: Constraint[];
+}
+
+/** A params field: its class-validator and class-transformer decorators, and the same rules compiled beside its docs. */
+function field(options: CommonOptions, { presence, convert, constraints }: Validation, schema: JsonSchema): PropertyDecorator {
+  const problems = constraints.map((constraint) => constraint.problem);
+  const { skipUndefined, skipNull, defined } = presence;
+  return apply(
+    ...presence.decorators,
+    ...(convert ? [transformBy(convert)] : []),
+    ...constraints.map((constraint) => constraint.decorator),
+    declare(options, schema, undefined, {
+      skipUndefined,
+      skipNull,
+      defined,
+      convert,
+      problems: problems.every((problem) => problem !== undefined) ? problems : undefined,
+      decorators: presence.decorators.length + constraints.length,
+    }),
+  );
+}
+
+const presenceOf = (options: CommonOptions) => presence(options.optional, options.nullable);
+
+/** Filter lists: absent and null alike mean no filter. */
+const LIST_PRESENCE = () => presence(true, true);
 
 /** Query strings carry text: "42" becomes 42 for integer fields, in REST and JSON-RPC alike. */
 const toInteger = (value: unknown): unknown =>
@@ -108,6 +138,11 @@ const toList = (value: unknown): unknown => {
   return [value];
 };
 
+const toIdList = (value: unknown): unknown => {
+  const list = toList(value);
+  return Array.isArray(list) ? list.map(toInteger) : list;
+};
+
 export interface IntOptions extends CommonOptions {
   min?: number;
   max?: number;
@@ -115,13 +150,18 @@ export interface IntOptions extends CommonOptions {
 
 export function IntField(options: IntOptions = {}): PropertyDecorator {
   const { min, max } = options;
-  return apply(
-    ...presence(options),
-    Transform(({ value }) => toInteger(value)),
-    IsInt({ message: 'must be an integer' }),
-    ...(min !== undefined ? [Min(min, { message: `must not be less than ${min}` })] : []),
-    ...(max !== undefined ? [Max(max, { message: `must not be greater than ${max}` })] : []),
-    declare(options, { type: 'integer', ...(min !== undefined && { minimum: min }), ...(max !== undefined && { maximum: max }) }),
+  return field(
+    options,
+    {
+      presence: presenceOf(options),
+      convert: toInteger,
+      constraints: [
+        rules.int('must be an integer'),
+        ...(min !== undefined ? [rules.min(min, `must not be less than ${min}`)] : []),
+        ...(max !== undefined ? [rules.max(max, `must not be greater than ${max}`)] : []),
+      ],
+    },
+    { type: 'integer', ...(min !== undefined && { minimum: min }), ...(max !== undefined && { maximum: max }) },
   );
 }
 
@@ -145,36 +185,40 @@ export interface StringOptions extends CommonOptions {
 export function StringField(options: StringOptions): PropertyDecorator {
   const { minLength = 0, maxLength, pattern } = options;
   const tooShort = minLength === 1 ? 'must not be empty' : `must be at least ${minLength} characters long`;
-  return apply(
-    ...presence(options),
-    IsString({ message: 'must be a string' }),
-    Matches(NO_NUL, { message: NUL_MESSAGE }),
-    ...(minLength > 0 ? [MinLength(minLength, { message: tooShort })] : []),
-    MaxLength(maxLength, { message: `must be at most ${maxLength} characters long` }),
-    ...(pattern ? [Matches(pattern, { message: options.patternMessage ?? `must match ${pattern.source}` })] : []),
-    declare(options, {
+  return field(
+    options,
+    {
+      presence: presenceOf(options),
+      constraints: [
+        rules.string('must be a string'),
+        rules.matches(NO_NUL, NUL_MESSAGE),
+        ...(minLength > 0 ? [rules.minLength(minLength, tooShort)] : []),
+        rules.maxLength(maxLength, `must be at most ${maxLength} characters long`),
+        ...(pattern ? [rules.matches(pattern, options.patternMessage ?? `must match ${pattern.source}`)] : []),
+      ],
+    },
+    {
       type: 'string',
       ...(minLength > 0 && { minLength }),
       maxLength,
       ...(pattern && { pattern: pattern.source }),
-    }),
+    },
   );
 }
 
 export function EnumField(values: readonly string[], options: CommonOptions = {}): PropertyDecorator {
-  return apply(
-    ...presence(options),
-    IsIn(values as string[], { message: `must be one of: ${values.join(', ')}` }),
-    declare(options, { type: 'string', enum: [...values] }),
+  return field(
+    options,
+    { presence: presenceOf(options), constraints: [rules.in(values, `must be one of: ${values.join(', ')}`)] },
+    { type: 'string', enum: [...values] },
   );
 }
 
 export function BoolField(options: CommonOptions = {}): PropertyDecorator {
-  return apply(
-    ...presence(options),
-    Transform(({ value }) => toBoolean(value)),
-    IsBoolean({ message: 'must be true or false' }),
-    declare(options, { type: 'boolean' }),
+  return field(
+    options,
+    { presence: presenceOf(options), convert: toBoolean, constraints: [rules.boolean('must be true or false')] },
+    { type: 'boolean' },
   );
 }
 
@@ -182,44 +226,57 @@ const MAX_LIST = 1000;
 
 /** A filter list of ids: `id=1&id=2`, `id[]=1`, `id=1,2` or `[1, 2]`. */
 export function IdListField(options: CommonOptions = {}): PropertyDecorator {
-  return apply(
-    IsOptional(),
-    Transform(({ value }) => {
-      const list = toList(value);
-      return Array.isArray(list) ? list.map(toInteger) : list;
-    }),
-    IsArray({ message: 'must be a list of ids' }),
-    ArrayMaxSize(MAX_LIST, { message: `must hold at most ${MAX_LIST} ids` }),
-    IsInt({ each: true, message: 'must be a list of integer ids' }),
-    Min(1, { each: true, message: 'must be a list of positive ids' }),
-    Max(MAX_ID, { each: true, message: `must be a list of ids up to ${MAX_ID}` }),
-    declare({ ...options, optional: true }, { type: 'array', items: { type: 'integer', minimum: 1, maximum: MAX_ID } }),
+  return field(
+    { ...options, optional: true },
+    {
+      presence: LIST_PRESENCE(),
+      convert: toIdList,
+      constraints: [
+        rules.array('must be a list of ids'),
+        rules.arrayMaxSize(MAX_LIST, `must hold at most ${MAX_LIST} ids`),
+        rules.int('must be a list of integer ids', true),
+        rules.min(1, 'must be a list of positive ids', true),
+        rules.max(MAX_ID, `must be a list of ids up to ${MAX_ID}`, true),
+      ],
+    },
+    { type: 'array', items: { type: 'integer', minimum: 1, maximum: MAX_ID } },
   );
 }
 
 /** A filter list of allowed values, e.g. `status=active&status=blocked`. */
 export function EnumListField(values: readonly string[], options: CommonOptions = {}): PropertyDecorator {
-  return apply(
-    IsOptional(),
-    Transform(({ value }) => toList(value)),
-    IsArray({ message: `must be a list of: ${values.join(', ')}` }),
-    ArrayMaxSize(values.length, { message: `must hold at most ${values.length} values` }),
-    IsIn(values as string[], { each: true, message: `must be a list of: ${values.join(', ')}` }),
-    declare({ ...options, optional: true }, { type: 'array', items: { type: 'string', enum: [...values] } }),
+  const message = `must be a list of: ${values.join(', ')}`;
+  return field(
+    { ...options, optional: true },
+    {
+      presence: LIST_PRESENCE(),
+      convert: toList,
+      constraints: [
+        rules.array(message),
+        rules.arrayMaxSize(values.length, `must hold at most ${values.length} values`),
+        rules.in(values, message, true),
+      ],
+    },
+    { type: 'array', items: { type: 'string', enum: [...values] } },
   );
 }
 
 /** A list of strings, e.g. `order=-id,name`. */
 export function StringListField(options: CommonOptions & { maxItems: number; maxLength: number }): PropertyDecorator {
-  return apply(
-    IsOptional(),
-    Transform(({ value }) => toList(value)),
-    IsArray({ message: 'must be a list of strings' }),
-    ArrayMaxSize(options.maxItems, { message: `must hold at most ${options.maxItems} values` }),
-    IsString({ each: true, message: 'must be a list of strings' }),
-    Matches(NO_NUL, { each: true, message: NUL_MESSAGE }),
-    Length(1, options.maxLength, { each: true, message: `each value must be 1 to ${options.maxLength} characters long` }),
-    declare({ ...options, optional: true }, { type: 'array', items: { type: 'string', maxLength: options.maxLength } }),
+  return field(
+    { ...options, optional: true },
+    {
+      presence: LIST_PRESENCE(),
+      convert: toList,
+      constraints: [
+        rules.array('must be a list of strings'),
+        rules.arrayMaxSize(options.maxItems, `must hold at most ${options.maxItems} values`),
+        rules.string('must be a list of strings', true),
+        rules.matches(NO_NUL, NUL_MESSAGE, true),
+        rules.length(1, options.maxLength, `each value must be 1 to ${options.maxLength} characters long`, true),
+      ],
+    },
+    { type: 'array', items: { type: 'string', maxLength: options.maxLength } },
   );
 }
 
@@ -239,55 +296,65 @@ export function ResultField(
 }
 
 export function EmailField(options: CommonOptions = {}): PropertyDecorator {
-  return apply(
-    ...presence(options),
-    IsEmail({}, { message: 'must be an e-mail address' }),
-    MaxLength(255, { message: 'must be at most 255 characters long' }),
-    declare(options, { type: 'string', format: 'email', maxLength: 255 }),
+  return field(
+    options,
+    {
+      presence: presenceOf(options),
+      constraints: [rules.email('must be an e-mail address'), rules.maxLength(255, 'must be at most 255 characters long')],
+    },
+    { type: 'string', format: 'email', maxLength: 255 },
   );
 }
 
 /** An IANA time zone name, e.g. America/New_York. */
 export function TimezoneField(options: CommonOptions = {}): PropertyDecorator {
-  return apply(
-    ...presence(options),
-    ValidateBy({
-      name: 'isTimezone',
-      validator: { validate: (value) => typeof value === 'string' && IANAZone.isValidZone(value) },
-    }, { message: 'must be an IANA time zone name such as America/New_York' }),
-    declare(options, { type: 'string', example: 'America/New_York' }),
+  return field(
+    options,
+    {
+      presence: presenceOf(options),
+      constraints: [
+        rules.custom(
+          'isTimezone',
+          (value) => typeof value === 'string' && IANAZone.isValidZone(value),
+          'must be an IANA time zone name such as America/New_York',
+        ),
+      ],
+    },
+    { type: 'string', example: 'America/New_York' },
   );
 }
 
 /** IPv4/IPv6 addresses and CIDR ranges, e.g. ["10.0.0.0/8", "2001:db8::1"]. */
 export function IpListField(options: CommonOptions = {}): PropertyDecorator {
-  return apply(
-    ...presence(options),
-    IsArray({ message: 'must be a list of IP addresses or CIDR ranges' }),
-    ArrayMaxSize(100, { message: 'must hold at most 100 entries' }),
-    ValidateBy(
-      { name: 'isIpOrCidr', validator: { validate: (value) => typeof value === 'string' && isIpOrCidr(value) } },
-      { each: true, message: 'must be a list of IP addresses or CIDR ranges' },
-    ),
-    declare(options, { type: 'array', items: { type: 'string', example: '192.0.2.0/24' } }),
+  const message = 'must be a list of IP addresses or CIDR ranges';
+  return field(
+    options,
+    {
+      presence: presenceOf(options),
+      constraints: [
+        rules.array(message),
+        rules.arrayMaxSize(100, 'must hold at most 100 entries'),
+        rules.custom('isIpOrCidr', (value) => typeof value === 'string' && isIpOrCidr(value), message, true),
+      ],
+    },
+    { type: 'array', items: { type: 'string', example: '192.0.2.0/24' } },
   );
 }
 
-
 const DATETIME_MESSAGE = 'must be a datetime such as 2026-11-25 09:30:00 or 2026-11-25T09:30:00-05:00';
+
+const toDateTime = (value: unknown): unknown =>
+  typeof value === 'string' ? (parseDateTime(value, RequestContexts.current()?.timezone ?? 'UTC') ?? value) : value;
 
 /**
  * An instant. Without an offset it is read in the call's effective time zone (`__tz`, the
  * caller's, the default); with one (or Z) as written. Becomes a Date.
  */
 export function DateTimeField(options: CommonOptions = {}): PropertyDecorator {
-  return apply(
-    ...presence(options),
-    Transform(({ value }) =>
-      typeof value === 'string' ? (parseDateTime(value, RequestContexts.current()?.timezone ?? 'UTC') ?? value) : value,
-    ),
-    IsDate({ message: DATETIME_MESSAGE }),
-    declare(options, { type: 'string', format: 'date-time', example: '2026-11-25 09:30:00' }),
+  return field(
+    options,
+    { presence: presenceOf(options), convert: toDateTime, constraints: [rules.date(DATETIME_MESSAGE)] },
+    { type: 'string', format: 'date-time', example: '2026-11-25 09:30:00' },
   );
 }
 
@@ -302,7 +369,7 @@ export interface DecimalOptions extends CommonOptions {
   nonZero?: boolean;
 }
 
-/** Checks a decimal and answers its problem, if any. */
+/** Checks a decimal and answers its problem, if any. (Its messages hold no `$`: see rules.described.) */
 function decimalProblem(value: unknown, options: DecimalOptions): string | undefined {
   if (!(value instanceof Decimal)) return 'must be a decimal number, e.g. 10.25 or "10.25"';
   if (value.decimalPlaces() > options.scale) return `must have at most ${options.scale} decimal places`;
@@ -320,33 +387,29 @@ function decimalProblem(value: unknown, options: DecimalOptions): string | undef
 
 const DECIMAL_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 
+const toDecimal = (value: unknown): unknown => {
+  if (value instanceof ExactNumber) return new Decimal(value.text);
+  if (typeof value === 'string' && DECIMAL_TEXT.test(value.trim())) return new Decimal(value.trim());
+  // A JSON number that reached here as a float is exactly its shortest form (the body parser kept any other).
+  if (typeof value === 'number' && Number.isFinite(value)) return new Decimal(value);
+  return value;
+};
+
 /** Money and rates: a JSON number or a numeric string, kept exact as a Decimal; never rounded silently. */
 export function DecimalField(options: DecimalOptions): PropertyDecorator {
-  return apply(
-    ...presence(options),
-    Transform(({ value }) => {
-      if (value instanceof ExactNumber) return new Decimal(value.text);
-      if (typeof value === 'string' && DECIMAL_TEXT.test(value.trim())) return new Decimal(value.trim());
-      // A JSON number that reached here as a float is exactly its shortest form (the body parser kept any other).
-      if (typeof value === 'number' && Number.isFinite(value)) return new Decimal(value);
-      return value;
-    }),
-    ValidateBy({
-      name: 'isDecimal',
-      validator: {
-        validate: (value) => decimalProblem(value, options) === undefined,
-        defaultMessage: (args) => decimalProblem(args?.value, options) ?? 'must be a decimal number',
-      },
-    }),
-    declare(
-      {
-        ...options,
-        description: `${options.description ? `${options.description}. ` : ''}Exact decimal: a JSON number or a numeric string (every digit is kept), at most ${options.scale} decimal places`,
-      },
-      {
-        type: 'number',
-          ...(options.min !== undefined && (options.exclusiveMin ? { exclusiveMinimum: options.min } : { minimum: options.min })),
-      },
-    ),
+  return field(
+    {
+      ...options,
+      description: `${options.description ? `${options.description}. ` : ''}Exact decimal: a JSON number or a numeric string (every digit is kept), at most ${options.scale} decimal places`,
+    },
+    {
+      presence: presenceOf(options),
+      convert: toDecimal,
+      constraints: [rules.described('isDecimal', (value) => decimalProblem(value, options), 'must be a decimal number')],
+    },
+    {
+      type: 'number',
+      ...(options.min !== undefined && (options.exclusiveMin ? { exclusiveMinimum: options.min } : { minimum: options.min })),
+    },
   );
 }
