@@ -1,11 +1,10 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Response } from 'express';
 import { finalize, from, lastValueFrom, mergeMap, Observable } from 'rxjs';
-import type { Request } from 'express';
 import { rowsAskedBy } from '../search/search-params';
 import { RowsInFlight } from './rows-in-flight';
 import { Database } from '../database/database';
+import { type HttpRequest, type HttpResponse, JSON_CONTENT_TYPE } from '../http/http-adapter';
 import { toJson, toJsonInSlices } from '../http/json';
 import { API_METHOD, ApiMethodOptions } from './api-method.types';
 import { ResultPresenter } from './result-presenter';
@@ -22,14 +21,14 @@ export class ResultInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<string> {
     const method = this.reflector.get<ApiMethodOptions>(API_METHOD, context.getHandler());
-    const response = context.switchToHttp().getResponse<Response>();
+    const response = context.switchToHttp().getResponse<HttpResponse>();
     // A list holds its page size of rows until it is written (see RowsInFlight).
-    const { limit } = context.switchToHttp().getRequest<Request>().query as { limit?: unknown };
+    const { limit } = context.switchToHttp().getRequest<HttpRequest>().query as { limit?: unknown };
     const release = Array.isArray(method.result) ? this.inFlight.reserve(rowsAskedBy(limit)) : () => undefined;
     // The handler is one unit of work (on PostgreSQL: one connection, one transaction, the caller's reach).
     return from(this.db.unit(() => lastValueFrom(next.handle()))).pipe(
       mergeMap(async (result: unknown) => {
-        response.type('application/json');
+        response.header('Content-Type', JSON_CONTENT_TYPE);
         const presented = this.presenter.present(result, method.result);
         // A list may be large: written in slices, so the event loop is never held for long.
         return Array.isArray(presented) ? toJsonInSlices(presented) : toJson(presented);
