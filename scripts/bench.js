@@ -1,6 +1,7 @@
 // `npm run bench`: throughput and latency of the hot path — clients.get over JSON-RPC and
-// GET /clients/:id over REST, with an API key — against the bare baselines in ../shared/bench
-// (a node:http + better-sqlite3 server, and an Express server answering a fixed object), when present.
+// GET /clients/:id over REST, with an API key, on Express and on Fastify (HTTP_ADAPTER) — against a
+// bare Fastify server answering a fixed object (scripts/fastify-floor.js) and the bare baselines in
+// ../shared/bench (a node:http + better-sqlite3 server, and the same on Express), when present.
 // Everything runs on this machine over loopback, bounded in time.
 const { spawn } = require('node:child_process');
 const { existsSync, mkdtempSync, rmSync } = require('node:fs');
@@ -114,6 +115,10 @@ async function main() {
     ]) {
       rows.push({ name, ...(await load(3997, make)) });
     }
+    // The same server on Fastify, on the same database (the Express one idles meanwhile).
+    children.push(await start('dist/src/main.js', { ...env, HTTP_ADAPTER: 'fastify', PORT: '3994' }, 3994));
+    rows.push({ name: 'project on Fastify: JSON-RPC clients.get', ...(await load(3994, rpc(API_KEY))) });
+    rows.push({ name: 'project on Fastify: REST GET /clients/:id', ...(await load(3994, rest(API_KEY))) });
 
     // The same on PostgreSQL (row-level security on, every call one unit of work), when BENCH_DATABASE_URL names a server.
     if (process.env.BENCH_DATABASE_URL) {
@@ -152,6 +157,9 @@ async function main() {
     } else {
       console.log(`(no baselines: ${SHARED} not found)`);
     }
+    children.push(await start(join(ROOT, 'scripts/fastify-floor.js'), { PORT: '3995' }, 3995));
+    rows.push({ name: 'fastify floor (fixed object): JSON-RPC', ...(await load(3995, rpc(KEY))) });
+    rows.push({ name: 'fastify floor (fixed object): REST', ...(await load(3995, rest(KEY))) });
   } finally {
     await Promise.all(children.map((child) => new Promise((done) => (child.once('exit', done), child.kill(process.env.BENCH_PROFILE ? 'SIGINT' : 'SIGKILL')))));
     rmSync(dir, { recursive: true, force: true });
