@@ -5,6 +5,7 @@ describe('loadConfig', () => {
     expect(loadConfig({})).toEqual({
       port: 3080,
       host: '0.0.0.0',
+      httpAdapter: 'express',
       database: { type: 'sqlite', path: './data/billing.sqlite' },
       databaseLimits: { poolSize: 20, acquireTimeoutMs: 5000, lockTimeoutMs: 5000, statementTimeoutMs: 15000 },
       defaultTimezone: 'UTC',
@@ -38,11 +39,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
     expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback,10.0.0.0/8');
     expect(loadConfig({ TRUST_PROXY: 'off' }).trustProxy).toBe(false);
+    expect([loadConfig({ HTTP_ADAPTER: 'fastify' }).httpAdapter, loadConfig({ HTTP_ADAPTER: 'express' }).httpAdapter]).toEqual(['fastify', 'express']);
   });
 
   it('refuses bad values, listing every one of them', () => {
     const env = {
       PORT: '70000',
+      HTTP_ADAPTER: 'koa',
       DATABASE_URL: 'mysql://x',
       DEFAULT_TIMEZONE: 'Mars/Olympus',
       RPC_BATCH_LIMIT: 'many',
@@ -56,6 +59,7 @@ describe('loadConfig', () => {
     } catch (error) {
       expect((error as ConfigError).problems).toEqual([
         'PORT must be an integer from 1 to 65535, got "70000"',
+        'HTTP_ADAPTER must be one of express, fastify, got "koa"',
         'DATABASE_URL must be sqlite:<path> or postgres://user@host:port/database, got "mysql://x"',
         'DEFAULT_TIMEZONE must be an IANA time zone such as UTC or America/New_York, got "Mars/Olympus"',
         'RPC_BATCH_LIMIT must be an integer from 1 to 10000, got "many"',

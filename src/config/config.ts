@@ -21,9 +21,14 @@ export interface DatabaseLimits {
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
+/** The HTTP framework beneath Nest; every behaviour is the same on both (see src/platform/http/adapters). */
+export const HTTP_ADAPTERS = ['express', 'fastify'] as const;
+export type HttpAdapterName = (typeof HTTP_ADAPTERS)[number];
+
 export interface AppConfig {
   port: number;
   host: string;
+  httpAdapter: HttpAdapterName;
   database: DatabaseConfig;
   databaseLimits: DatabaseLimits;
   defaultTimezone: string;
@@ -35,7 +40,7 @@ export interface AppConfig {
   bodyLimitBytes: number;
   admin: { login: string; password?: string; apiKey?: string };
   jwt: { secret?: string; ttlSeconds: number };
-  /** Express's `trust proxy`: false, a number of proxy hops, or the proxies' addresses and subnets. */
+  /** `trust proxy` (Express's, and Fastify's `trustProxy`): false, a number of proxy hops, or the proxies' addresses and subnets. */
   trustProxy: false | number | string;
   logLevel: LogLevel;
   shutdownTimeoutMs: number;
@@ -61,6 +66,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const config: AppConfig = {
     port: read.int('PORT', 3080, 1, 65535),
     host: read.string('HOST', '0.0.0.0'),
+    httpAdapter: read.oneOf('HTTP_ADAPTER', HTTP_ADAPTERS, 'express'),
     database: read.database('DATABASE_URL', 'sqlite:./data/billing.sqlite'),
     databaseLimits: {
       poolSize: read.int('DB_POOL_SIZE', DEFAULT_DATABASE_LIMITS.poolSize, 1, 1000),

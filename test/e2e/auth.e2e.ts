@@ -1,5 +1,6 @@
 import { MethodRegistry } from '../../src/platform/api/method-registry';
 import { issueApiKey } from '../../src/modules/iam/auth/secrets';
+import { servedRoutes } from '../support/routes';
 import { ADMIN_KEY, startTestApp, TestApp } from '../support/test-app';
 
 const AUTH_FAILED = {
@@ -102,12 +103,7 @@ describe('API-key authentication', () => {
 
   // Who can reach what without credentials, found by asking every route and method: a change shows up here.
   it('leaves public only the routes and methods meant to be', async () => {
-    const router = t.app.getHttpAdapter().getInstance().router as {
-      stack: { route?: { path: string; methods: Record<string, boolean> } }[];
-    };
-    const routes = router.stack.flatMap((layer) =>
-      layer.route ? Object.keys(layer.route.methods).map((verb) => `${verb.toUpperCase()} ${layer.route!.path}`) : [],
-    );
+    const routes = servedRoutes(t.app);
     expect(routes).toEqual(expect.arrayContaining(['GET /accounting/currencies/:id', 'DELETE /api/accounting/currencies/:id']));
     const open: string[] = [];
     for (const route of routes) {

@@ -15,7 +15,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** The real server (src/main.ts) in a child process, as `npm start` runs it, with its output collected. */
+/** The real server (src/main.ts) in a child process, as `npm start` runs it (on the run's HTTP_ADAPTER), with its output collected. */
 export class ServerProcess {
   stdout = '';
   stderr = '';
@@ -25,7 +25,7 @@ export class ServerProcess {
   constructor(env: Record<string, string>) {
     this.child = spawn(process.execPath, ['-r', './test/support/ts-register.js', 'src/main.ts'], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', ...env },
+      env: { PATH: process.env.PATH ?? '', ...(process.env.HTTP_ADAPTER && { HTTP_ADAPTER: process.env.HTTP_ADAPTER }), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child.stdout!.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));

@@ -12,6 +12,8 @@ import { JsonLogger } from '../../src/platform/logging/json-logger';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 export const DATABASE_KIND = process.env.TEST_DATABASE_URL ? 'postgres' : 'sqlite';
+/** The HTTP adapter every app and server process of a test run uses: HTTP_ADAPTER, else the default (Express). */
+export const HTTP_ADAPTER = process.env.HTTP_ADAPTER || 'express';
 
 export interface HttpReply {
   status: number;
@@ -88,7 +90,7 @@ export async function startTestApp(env: Record<string, string> = {}, reachDataba
     reachDatabase && thrownAway.database.type === 'postgres'
       ? { ...thrownAway.database, url: reachDatabase(new URL(thrownAway.database.url)).toString() }
       : thrownAway.database;
-  const config = loadConfig({ ADMIN_API_KEY: ADMIN_KEY, ADMIN_PASSWORD: 'admin-password', ...env });
+  const config = loadConfig({ ADMIN_API_KEY: ADMIN_KEY, ADMIN_PASSWORD: 'admin-password', HTTP_ADAPTER, ...env });
   const logs: Record<string, unknown>[] = [];
   const logger = new JsonLogger('info', (line) => logs.push(JSON.parse(line) as Record<string, unknown>));
   const app = await createApp({ ...config, database }, logger);

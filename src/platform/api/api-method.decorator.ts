@@ -11,7 +11,7 @@ import {
   Type,
   UseInterceptors,
 } from '@nestjs/common';
-import type { Request } from 'express';
+import type { HttpRequest } from '../http/http-adapter';
 import { Public } from '../auth/public.decorator';
 import { ValidationFailed } from '../errors/domain-error';
 import { ExactNumber } from '../http/exact-number';
@@ -38,9 +38,9 @@ export function ApiMethod(options: ApiMethodOptions): MethodDecorator {
 const BODYLESS = new Set(['GET', 'DELETE', 'HEAD']);
 
 /** REST arguments as one object: query (and body, for methods with one) with path params on top. */
-function collectRestParams(request: Request): RawParams {
+function collectRestParams(request: HttpRequest): RawParams {
   refuseInvalidUtf8Query(request.url);
-  const query = normalizeQuery(request.query as Record<string, unknown>);
+  const query = normalizeQuery(request.query);
   if (BODYLESS.has(request.method) || request.body === undefined) return { ...query, ...request.params };
   const body: unknown = request.body;
   if (body === null || typeof body !== 'object' || Array.isArray(body) || body instanceof ExactNumber) {
@@ -81,7 +81,7 @@ export class ParamsPipe implements PipeTransform<RawParams> {
 }
 
 const RestParams = createParamDecorator((_: unknown, context: ExecutionContext) =>
-  collectRestParams(context.switchToHttp().getRequest<Request>()),
+  collectRestParams(context.switchToHttp().getRequest<HttpRequest>()),
 );
 
 /** The method's parameters, validated against the handler's parameter type (the same pipeline JSON-RPC uses). */

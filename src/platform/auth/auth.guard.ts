@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
 import { RequestContexts } from '../context/request-context';
+import type { HttpRequest } from '../http/http-adapter';
 import { Authenticator } from './authenticator';
 import { IS_PUBLIC } from './public.decorator';
 
@@ -16,7 +16,7 @@ export class ApiAuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
     if (isPublic) return true;
-    const request = context.switchToHttp().getRequest<Request>();
+    const request = context.switchToHttp().getRequest<HttpRequest>();
     RequestContexts.require().principal = await this.authenticator.authenticate(request);
     return true;
   }

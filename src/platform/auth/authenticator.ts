@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { HttpRequest } from '../http/http-adapter';
 import type { Principal } from './principal';
 
 /**
@@ -6,5 +6,5 @@ import type { Principal } from './principal';
  * Abstract class so it can serve as the injection token; iam provides the implementation.
  */
 export abstract class Authenticator {
-  abstract authenticate(request: Request): Promise<Principal>;
+  abstract authenticate(request: HttpRequest): Promise<Principal>;
 }

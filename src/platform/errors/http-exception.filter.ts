@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import { type HttpRequest, type HttpResponse, requestPath, sendJson } from '../http/http-adapter';
 import { toJson } from '../http/json';
 import { DomainError } from './domain-error';
 import { isInternal, logServerFailure, renderError, RenderedError, restErrorBody } from './error-mapping';
@@ -11,18 +11,18 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const request = http.getRequest<Request>();
-    const response = http.getResponse<Response>();
+    const request = http.getRequest<HttpRequest>();
+    const response = http.getResponse<HttpResponse>();
     const rendered = this.render(exception, request);
-    if (isInternal(rendered)) logServerFailure(this.logger, rendered, exception, `${request.method} ${request.path}`);
-    response.status(rendered.httpStatus).set(rendered.headers).type('application/json').send(toJson(restErrorBody(rendered)));
+    if (isInternal(rendered)) logServerFailure(this.logger, rendered, exception, `${request.method} ${requestPath(request)}`);
+    sendJson(response, rendered.httpStatus, rendered.headers, toJson(restErrorBody(rendered)));
   }
 
-  private render(exception: unknown, request: Request): RenderedError {
+  private render(exception: unknown, request: HttpRequest): RenderedError {
     if (exception instanceof DomainError || !(exception instanceof HttpException)) return renderError(exception);
     // Nest's own, such as an unknown route.
     const status = exception.getStatus();
-    const message = status === 404 ? `No route ${request.method} ${request.path}` : exception.message;
+    const message = status === 404 ? `No route ${request.method} ${requestPath(request)}` : exception.message;
     return { httpStatus: status, rpcCode: 0, message, headers: {} };
   }
 }

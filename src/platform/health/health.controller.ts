@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Res } from '@nestjs/common';
-import type { Response } from 'express';
 import { DatabaseHealth } from '../database/database-health';
 import { Public } from '../auth/public.decorator';
+import type { HttpResponse } from '../http/http-adapter';
 
 /** Liveness (the process answers) and readiness (the database answers and takes writes), each within a bound. */
 @Controller(['health', 'api/health'])
@@ -17,10 +17,10 @@ export class HealthController {
 
   @Public()
   @Get('ready')
-  async ready(@Res({ passthrough: true }) response: Response): Promise<{ status: string; database: string }> {
+  async ready(@Res({ passthrough: true }) response: HttpResponse): Promise<{ status: string; database: string }> {
     const problem = await this.database.problem();
     if (problem === undefined) return { status: 'ok', database: 'ok' };
-    response.status(503).set('Retry-After', '5');
+    response.status(503).header('Retry-After', '5');
     return { status: 'unavailable', database: problem };
   }
 }

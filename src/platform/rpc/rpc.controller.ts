@@ -1,6 +1,6 @@
 import { Controller, Post, Req, Res } from '@nestjs/common';
-import type { Request, Response } from 'express';
 import { Public } from '../auth/public.decorator';
+import { type HttpRequest, type HttpResponse, sendJson } from '../http/http-adapter';
 import { toJsonInSlices } from '../http/json';
 import { RpcEngine } from './rpc.engine';
 
@@ -13,15 +13,10 @@ export class RpcController {
 
   @Public()
   @Post(RPC_PATHS)
-  async handle(@Req() request: Request, @Res() response: Response): Promise<void> {
+  async handle(@Req() request: HttpRequest, @Res() response: HttpResponse): Promise<void> {
     const reply = request.body === undefined ? this.engine.parseError() : await this.engine.handle(request.body as unknown, request);
     try {
-      response.status(reply.status).set(reply.headers ?? {});
-      if (reply.body === undefined) {
-        response.end();
-        return;
-      }
-      response.type('application/json').send(await toJsonInSlices(reply.body));
+      sendJson(response, reply.status, reply.headers ?? {}, reply.body === undefined ? undefined : await toJsonInSlices(reply.body));
     } finally {
       reply.release?.();
     }

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import type { Type } from '@nestjs/common';
-import type { Request } from 'express';
+import type { HttpRequest } from '../http/http-adapter';
 import { loadConfig } from '../../config/config';
 import type { ApiMethodOptions } from '../api/api-method.types';
 import { IdParams, NoParams } from '../api/common-params';
@@ -58,7 +58,7 @@ function method(rpc: string, options: Partial<ApiMethodOptions>, paramsType: Typ
 interface Setup {
   engine: RpcEngine;
   invoked: Record<'ping' | 'get' | 'search' | 'refuse' | 'crash' | 'throttled' | 'throttledLonger' | 'unavailable', Invoke>;
-  authenticate: jest.Mock<Promise<Principal>, [Request]>;
+  authenticate: jest.Mock<Promise<Principal>, [HttpRequest]>;
   units: jest.Mock;
   /** things.find answers many ids at once: ids 1–99 exist, 404 for the rest. */
   findMany: jest.Mock<Promise<unknown[]>, [number[]]>;
@@ -100,7 +100,7 @@ function setup(options: { authFails?: boolean; env?: Record<string, string> } = 
     ['things.unavailable', method('things.unavailable', { public: true }, NoParams, invoked.unavailable)],
   ]);
   const registry = { find: (name: string) => methods.get(name) } as unknown as MethodRegistry;
-  const authenticate = jest.fn(async (_request: Request): Promise<Principal> => {
+  const authenticate = jest.fn(async (_request: HttpRequest): Promise<Principal> => {
     if (options.authFails) throw new AuthenticationFailed();
     return ALICE;
   });
@@ -112,7 +112,7 @@ function setup(options: { authFails?: boolean; env?: Record<string, string> } = 
   return { engine, invoked, authenticate, units, findMany };
 }
 
-const REQUEST = {} as Request;
+const REQUEST = {} as HttpRequest;
 
 /** Runs one HTTP request's body through the engine, in a request context as the middleware makes it. */
 /** The reply as written, its rows given back (as the controller does once it is sent). */

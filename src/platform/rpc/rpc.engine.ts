@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Request } from 'express';
+import type { HttpRequest } from '../http/http-adapter';
 import { APP_CONFIG } from '../../config/config.module';
 import type { AppConfig } from '../../config/config';
 import { MethodRegistry, RegisteredMethod } from '../api/method-registry';
@@ -59,7 +59,7 @@ export class RpcEngine {
     return { status: 200, body: rpcError(null, RpcErrorCode.ParseError, STANDARD_MESSAGES.parseError) };
   }
 
-  async handle(body: unknown, request: Request): Promise<RpcReply> {
+  async handle(body: unknown, request: HttpRequest): Promise<RpcReply> {
     const batch = Array.isArray(body);
     if (batch && body.length === 0) {
       return { status: 200, body: rpcError(null, RpcErrorCode.InvalidRequest, STANDARD_MESSAGES.invalidRequest) };
@@ -122,7 +122,7 @@ export class RpcEngine {
   }
 
   /** One authentication per HTTP request, and only when some call needs a caller; answers the failure, if any. */
-  private async authenticateIfNeeded(calls: ParsedCall[], request: Request): Promise<RenderedError | undefined> {
+  private async authenticateIfNeeded(calls: ParsedCall[], request: HttpRequest): Promise<RenderedError | undefined> {
     const needsCaller = calls.some((call) => {
       const method = call.valid ? this.registry.find(call.method) : undefined;
       return method !== undefined && !method.options.public;

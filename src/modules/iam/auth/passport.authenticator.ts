@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import type { Request } from 'express';
 import passport from 'passport';
 import { HeaderAPIKeyStrategy } from 'passport-headerapikey';
 import { Repository } from 'typeorm';
@@ -8,6 +7,7 @@ import { Authenticator } from '../../../platform/auth/authenticator';
 import { Principal } from '../../../platform/auth/principal';
 import { Tenancy } from '../../../platform/tenancy/tenancy';
 import { AuthenticationFailed } from '../../../platform/errors/domain-error';
+import { type HttpRequest, nodeResponse, setResponseHeader } from '../../../platform/http/http-adapter';
 import { UserEntity } from '../users/user.entity';
 import { ipAllowed } from './allowed-ips';
 import { BearerTokenStrategy } from './bearer-token.strategy';
@@ -66,7 +66,7 @@ export class PassportAuthenticator extends Authenticator {
    * A key seen in the last second is answered from the cache, before passport and the database;
    * anything else is looked up in every reseller: whose it is is not limited by anyone's reach yet.
    */
-  async authenticate(request: Request): Promise<Principal> {
+  async authenticate(request: HttpRequest): Promise<Principal> {
     const key = request.headers['x-api-key'];
     const cached = typeof key === 'string' && key !== '' ? this.fromCache(hashApiKey(key), request) : undefined;
     if (cached === false) throw new AuthenticationFailed(API_KEY_FAILED);
@@ -74,29 +74,29 @@ export class PassportAuthenticator extends Authenticator {
   }
 
   /** The cached caller of a key (false: cached, but not from this address), or undefined when not cached. */
-  private fromCache(hash: string, request: Request): Principal | false | undefined {
+  private fromCache(hash: string, request: HttpRequest): Principal | false | undefined {
     const cached = this.cache.get(hash);
     // The cache remembers who the key belongs to; the address is checked on every request.
     if (!cached) return undefined;
     return ipAllowed(cached.allowedIps, request.ip) ? ownCopy(cached.principal) : false;
   }
 
-  private authenticateAs(request: Request): Promise<Principal> {
+  private authenticateAs(request: HttpRequest): Promise<Principal> {
     const scheme = request.headers['x-api-key'] !== undefined || !request.headers.authorization ? API_KEY : JWT;
     return new Promise((resolve, reject) => {
       const middleware = this.passport.authenticate(scheme, { session: false }, (error: unknown, principal: Principal | false) => {
         if (error) return reject(error instanceof Error ? error : new Error(String(error)));
         if (!principal) return reject(new AuthenticationFailed(scheme === JWT ? JWT_FAILED : API_KEY_FAILED));
         // JWT answers carry the deprecation notice.
-        if (principal.scheme === 'jwt') request.res?.setHeader('Deprecation', 'true');
+        if (principal.scheme === 'jwt') setResponseHeader(request, 'Deprecation', 'true');
         resolve(principal);
       });
-      middleware(request, request.res, reject);
+      middleware(request, nodeResponse(request), reject);
     });
   }
 
   /** A key not in the cache (authenticate looked there first): read, checked, then cached. */
-  private async principalForKey(key: string, request: Request): Promise<Principal | undefined> {
+  private async principalForKey(key: string, request: HttpRequest): Promise<Principal | undefined> {
     const hash = hashApiKey(key);
     const readAt = this.cache.current();
     const user = await this.users.findOneBy({ api_key_hash: hash });
@@ -105,7 +105,7 @@ export class PassportAuthenticator extends Authenticator {
     return principal;
   }
 
-  private async admit(user: UserEntity | null, request: Request, scheme: 'api-key' | 'jwt'): Promise<Principal | undefined> {
+  private async admit(user: UserEntity | null, request: HttpRequest, scheme: 'api-key' | 'jwt'): Promise<Principal | undefined> {
     if (!user || user.status !== 'active' || !ipAllowed(user.allowed_ips, request.ip)) return undefined;
     return this.principals.of(user, scheme);
   }
