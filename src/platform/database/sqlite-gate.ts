@@ -1,4 +1,4 @@
-import { DataSource, QueryRunner } from 'typeorm';
+import { DataSource, ObjectLiteral, QueryRunner } from 'typeorm';
 import { RequestContexts } from '../context/request-context';
 import { ServiceUnavailable } from '../errors/domain-error';
 
@@ -104,5 +104,24 @@ export function serializeSqliteTransactions(dataSource: DataSource): void {
     } finally {
       releaseWhenDone();
     }
+  };
+}
+
+/**
+ * TypeORM's SQLite driver writes number parameters into the SQL text (`WHERE "id" = 4104`), so
+ * every id makes a new statement: better-sqlite3 prepares it again (a parse each time) and it
+ * pushes the hot statements, BEGIN and COMMIT included, out of the driver's statement cache.
+ * Bound as BigInt, an integer is the same INTEGER value SQLite read from the text, and the SQL
+ * stays one prepared statement whatever the id, as on PostgreSQL, which binds every parameter.
+ */
+export function bindSqliteIntegers(dataSource: DataSource): void {
+  if (dataSource.options.type !== 'better-sqlite3') return;
+  const driver = dataSource.driver;
+  const escape = driver.escapeQueryWithParameters.bind(driver);
+  driver.escapeQueryWithParameters = (sql: string, parameters: ObjectLiteral) => {
+    if (!parameters) return escape(sql, parameters);
+    const bound: ObjectLiteral = {};
+    for (const [key, value] of Object.entries(parameters)) bound[key] = Number.isSafeInteger(value) ? BigInt(value as number) : value;
+    return escape(sql, bound);
   };
 }
