@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Repository } from 'typeorm';
 import { BusinessRuleViolation, NotFound } from '../../../platform/errors/domain-error';
-import { isUniqueViolation } from '../../../platform/database/query-errors';
 import { applySearch, SearchSpec } from '../../../platform/search/search';
 import { Tenancy } from '../../../platform/tenancy/tenancy';
 import { ClientEntity } from '../../clients/client.entity';
@@ -38,45 +37,46 @@ export class TransactionsService {
   /**
    * Books a transaction and moves the client's balance in one database transaction holding the
    * client's row, so concurrent bookings (from any number of server processes) queue on it: none
-   * is lost, none booked twice (external_id), none lets a prepaid client past its credit. The
-   * client's currency and reseller are read under that lock too.
+   * is lost, none booked twice, none lets a prepaid client past its credit. The client's currency
+   * and reseller are read under that lock too.
+   *
+   * Exactly once: the external_id is looked up under the lock, which every booking takes, so a
+   * second booking with it finds the first one committed (on PostgreSQL a statement after a row
+   * lock wait sees what the holder committed; on SQLite the writer is single). The unique key on
+   * (clients_id, external_id) stays the last line: a write around the lock would fail, not book twice.
+   *
+   * Few round trips, each short, on the lock: the client's row, the insert (its id and c_dt come
+   * back with it), the balance; the answer is the row written, not read again.
    */
   async book(params: CreateTransactionParams, rule: BookingRule): Promise<TransactionEntity> {
     const dt = params.dt ?? new Date();
     if (params.currencies_id !== undefined) await this.currencies.get(params.currencies_id);
-    try {
-      const booked = await this.clients.withLocked(params.clients_id, async (client, manager) => {
-        if (params.external_id !== undefined) {
-          const earlier = await manager.findOneBy(TransactionEntity, { clients_id: client.id, external_id: params.external_id });
-          if (earlier) return earlier;
-        }
-        const currencyId = params.currencies_id ?? client.currencies_id;
-        const { rate } = await this.conversion(currencyId, client.currencies_id, dt);
-        const clientAmount = clientAmountOf(params.amount, rate);
-        const balance = balanceAfter(client, clientAmount, rule);
-        const transaction = await manager.save(
-          manager.create(TransactionEntity, {
-            clients_id: client.id,
-            resellers_id: client.resellers_id,
-            type: params.type,
-            amount: params.amount,
-            currencies_id: currencyId,
-            client_amount: clientAmount,
-            rate,
-            dt,
-            notes: params.notes ?? null,
-            external_id: params.external_id ?? null,
-          }),
-        );
-        await manager.save(manager.create(ClientEntity, { id: client.id, balance }));
-        return transaction;
+    return this.clients.withLocked(params.clients_id, async (client, manager) => {
+      if (params.external_id !== undefined) {
+        const earlier = await manager.findOneBy(TransactionEntity, { clients_id: client.id, external_id: params.external_id });
+        if (earlier) return earlier;
+      }
+      const currencyId = params.currencies_id ?? client.currencies_id;
+      const { rate } = await this.conversion(currencyId, client.currencies_id, dt);
+      const clientAmount = clientAmountOf(params.amount, rate);
+      const balance = balanceAfter(client, clientAmount, rule);
+      const transaction = manager.create(TransactionEntity, {
+        clients_id: client.id,
+        resellers_id: client.resellers_id,
+        type: params.type,
+        amount: params.amount,
+        currencies_id: currencyId,
+        client_amount: clientAmount,
+        rate,
+        dt,
+        notes: params.notes ?? null,
+        external_id: params.external_id ?? null,
       });
-      return this.get(booked.id);
-    } catch (error) {
-      // Two first attempts with one external_id raced past each other's check: the loser answers the winner's booking.
-      if (isUniqueViolation(error) && params.external_id !== undefined) return this.byExternalId(params.clients_id, params.external_id);
-      throw error;
-    }
+      // Fills in the generated id and c_dt (RETURNING on PostgreSQL).
+      await manager.createQueryBuilder().insert().into(TransactionEntity).values(transaction).execute();
+      await manager.createQueryBuilder().update(ClientEntity).set({ balance }).where({ id: client.id }).updateEntity(false).execute();
+      return transaction;
+    });
   }
 
   get(id: number): Promise<TransactionEntity> {
@@ -94,9 +94,5 @@ export class TransactionsService {
       if (!(error instanceof NotFound)) throw error;
       throw new BusinessRuleViolation('currencies-rate-missing', `no exchange rate from currency #${from} to #${to} at that time`);
     }
-  }
-
-  private byExternalId(clientId: number, externalId: string): Promise<TransactionEntity> {
-    return this.transactions.findOneByOrFail({ clients_id: clientId, external_id: externalId });
   }
 }
