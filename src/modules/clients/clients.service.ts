@@ -89,10 +89,8 @@ export class ClientsService {
    */
   async withLocked<T>(id: number, fn: (client: ClientEntity, manager: EntityManager) => Promise<T>): Promise<T> {
     const locked = async (manager: EntityManager) => {
-      const client = await manager.findOne(ClientEntity, {
-        where: { id },
-        ...(this.db.dialect === 'postgres' && { lock: { mode: 'pessimistic_write' as const } }),
-      });
+      const read = manager.createQueryBuilder(ClientEntity, 'client').where('client.id = :id', { id });
+      const client = await (this.db.dialect === 'postgres' ? read.setLock('pessimistic_write') : read).getOne();
       if (!client) throw new NotFound('clients', id);
       return fn(client, manager);
     };

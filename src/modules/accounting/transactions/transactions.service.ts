@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { BusinessRuleViolation, NotFound } from '../../../platform/errors/domain-error';
 import { applySearch, SearchSpec } from '../../../platform/search/search';
 import { Tenancy } from '../../../platform/tenancy/tenancy';
@@ -45,8 +45,8 @@ export class TransactionsService {
    * lock wait sees what the holder committed; on SQLite the writer is single). The unique key on
    * (clients_id, external_id) stays the last line: a write around the lock would fail, not book twice.
    *
-   * Few round trips, each short, on the lock: the client's row, the insert (its id and c_dt come
-   * back with it), the balance; the answer is the row written, not read again.
+   * Few round trips, each short, on the lock: the client's row, the insert, the balance; the
+   * answer is the row written, not read again.
    */
   async book(params: CreateTransactionParams, rule: BookingRule): Promise<TransactionEntity> {
     const dt = params.dt ?? new Date();
@@ -72,11 +72,23 @@ export class TransactionsService {
         notes: params.notes ?? null,
         external_id: params.external_id ?? null,
       });
-      // Fills in the generated id and c_dt (RETURNING on PostgreSQL).
-      await manager.createQueryBuilder().insert().into(TransactionEntity).values(transaction).execute();
+      await this.insert(manager, transaction);
       await manager.createQueryBuilder().update(ClientEntity).set({ balance }).where({ id: client.id }).updateEntity(false).execute();
       return transaction;
     });
+  }
+
+  /**
+   * Inserts the booking and fills in its id and c_dt. PostgreSQL returns them with the insert.
+   * TypeORM gives SQLite no RETURNING and would read the row again: there the database is this
+   * process, so c_dt is its clock's now (as SQLite's own now() would be) and the id the rowid
+   * the insert reports.
+   */
+  private async insert(manager: EntityManager, transaction: TransactionEntity): Promise<void> {
+    const sqlite = this.db.dialect === 'sqlite';
+    if (sqlite) transaction.c_dt = new Date();
+    const inserted = await manager.createQueryBuilder().insert().into(TransactionEntity).values(transaction).updateEntity(!sqlite).execute();
+    if (sqlite) transaction.id = Number(inserted.raw);
   }
 
   get(id: number): Promise<TransactionEntity> {
