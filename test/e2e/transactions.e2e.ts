@@ -193,6 +193,18 @@ describe('accounting.transactions', () => {
     });
   });
 
+  it('refuses a booking that would carry the balance past its column, up or down', async () => {
+    const up = await aClient(t, { currencies_id: usd });
+    await aTransaction(t, { clients_id: up.id, amount: '999999999999.99999999' });
+    const over = await t.rpc('accounting.transactions.create', { clients_id: up.id, type: 'payment', amount: '0.00000001' });
+    expect(over.body.error.data).toEqual({ code: 'balance-overflow', message: `the balance of client #${up.id} would not fit` });
+    expect(await balanceText(up.id)).toBe('999999999999.99999999');
+    const down = await aClient(t, { currencies_id: usd, credit_unlimited: true });
+    expect((await prepaid(down.id, '-999999999999.99999999')).body.result.client_amount).toBe(-999999999999.99999999);
+    expect((await prepaid(down.id, '-0.00000001')).body.error.data).toEqual({ code: 'balance-overflow', message: `the balance of client #${down.id} would not fit` });
+    expect(await balanceText(down.id)).toBe('-999999999999.99999999');
+  });
+
   it('refuses bad input, and clients out of existence', async () => {
     const client = await aClient(t, { currencies_id: usd });
     const bad = await t.rest('POST', '/accounting/transactions', { clients_id: client.id, type: 'gift', amount: 0, external_id: '' });
