@@ -4,7 +4,11 @@
 // and every answered booking must be booked exactly once; any mismatch counts as an error.
 //
 //   node scripts/bench-bookings.js          a table; PostgreSQL too when BENCH_DATABASE_URL is set
-//   require('./bench-bookings').run({ kind: 'sqlite' | 'postgres', port, apiKey, seconds, connections })
+//                                           (BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_ONLY=sqlite|postgres,
+//                                           BENCH_SCENARIOS=rpc,rest,rpc-external-id,reference)
+//   require('./bench-bookings').run({ kind: 'sqlite' | 'postgres', port, apiKey, seconds, connections, scenario })
+//
+// Ports 3986-3989 only; a port something already listens on is refused.
 //
 // The server also gets this file as a preload (-r) that counts database round trips (node-postgres
 // queries, better-sqlite3 statement runs) and prints the count on SIGUSR2, so a run reports
@@ -17,18 +21,6 @@ const { tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
 
 const PRELOAD = 'BENCH_BOOKINGS_PRELOAD';
-
-if (process.env[PRELOAD] === '1' && require.main !== module) {
-  countRoundTrips();
-} else {
-  module.exports = { run };
-  if (require.main === module) {
-    main().catch((error) => {
-      console.error(error);
-      process.exit(1);
-    });
-  }
-}
 
 /** In the server process: counts what goes to the database; SIGUSR2 prints the count to stderr. */
 function countRoundTrips() {
@@ -118,9 +110,10 @@ async function roundTrips(child) {
   return NaN;
 }
 
-/** CPU time the process has used, in ms (utime + stime). */
-function cpuMs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+/** CPU time the server has used, in ms (utime + stime). */
+function cpuMs(server) {
+  if (server.exitCode !== null || server.signalCode !== null) throw new Error(`the server stopped during the run: ${server.output().slice(-3000)}`);
+  const fields = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks of 10 ms (CLK_TCK = 100)
 }
 
@@ -277,50 +270,63 @@ async function load(port, connections, seconds, makeRequest) {
   return { requests: latencies.length, elapsed, p50: pct(0.5), p99: pct(0.99), failures, booked };
 }
 
-/** A charge of 0.01 to 0.99 on a random client; with `externalIds`, each with an id of its own. */
-function charges(protocol, externalIds) {
+/** What a run sends: prepaid charges, or (`reference`) the generic request path alone. */
+const SCENARIOS = {
+  rpc: { name: 'JSON-RPC create_no_negative' },
+  rest: { name: 'REST POST /accounting/transactions/prepaid' },
+  'rpc-external-id': { name: 'JSON-RPC create_no_negative, each with an external_id', externalIds: true },
+  // The same harness calling clients.get: what any authenticated call costs, for comparison.
+  reference: { name: 'JSON-RPC clients.get (reference: no booking)', books: false },
+};
+
+/** Requests of the scenario: a charge of 0.01 to 0.99 on a random client (or a get of one). */
+function requests(scenario) {
   let sequence = 0;
   return () => {
     const clients_id = 1 + Math.floor(Math.random() * CLIENTS);
+    sequence++;
+    if (scenario === 'reference') return { path: '/', body: JSON.stringify({ jsonrpc: '2.0', id: sequence, method: 'clients.get', params: { id: clients_id } }) };
     const amount = `-0.${String(1 + Math.floor(Math.random() * 99)).padStart(2, '0')}`;
-    const params = { clients_id, type: 'charge', amount, ...(externalIds && { external_id: `bench-${process.pid}-${++sequence}` }) };
-    if (protocol === 'rest') return { path: '/accounting/transactions/prepaid', body: JSON.stringify(params) };
-    if (process.env.BENCH_REFERENCE) return { path: '/', body: JSON.stringify({ jsonrpc: '2.0', id: sequence, method: 'clients.get', params: { id: clients_id } }) };
-    return {
-      path: '/',
-      body: JSON.stringify({ jsonrpc: '2.0', id: sequence, method: 'accounting.transactions.create_no_negative', params }),
-    };
+    const params = { clients_id, type: 'charge', amount, ...(SCENARIOS[scenario].externalIds && { external_id: `bench-${process.pid}-${sequence}` }) };
+    if (scenario === 'rest') return { path: '/accounting/transactions/prepaid', body: JSON.stringify(params) };
+    return { path: '/', body: JSON.stringify({ jsonrpc: '2.0', id: sequence, method: 'accounting.transactions.create_no_negative', params }) };
   };
 }
 
 /**
- * Starts the server on a fresh database of `kind`, seeds it, books prepaid charges over random
- * clients from `connections` connections for `seconds`, then checks every balance.
+ * Starts the server on a fresh database of `kind` ('sqlite' or 'postgres', the latter beside
+ * BENCH_DATABASE_URL), seeds it, sends `scenario` requests (prepaid charges over random clients)
+ * from `connections` connections for `seconds` after a one-second warm-up, then stops the server
+ * and checks every balance and every booking. Answers `{ scenario, rps, p50, p99, errors }` and
+ * what a booking cost the server: database round trips and CPU ms (utime + stime).
  */
-async function run({ kind, port, apiKey = 'bench-bookings-admin-key-0123456789', seconds = 5, connections = 50, protocol = 'rpc', externalIds = false }) {
+async function run({ kind, port, apiKey = 'bench-bookings-admin-key-0123456789', seconds = 5, connections = 50, scenario = 'rpc' }) {
+  if (!SCENARIOS[scenario]) throw new Error(`unknown scenario ${scenario}: ${Object.keys(SCENARIOS).join(', ')}`);
+  const books = SCENARIOS[scenario].books !== false;
   const database = await freshDatabase(kind);
   let server;
   try {
     server = await startServer({ DATABASE_URL: database.url, ADMIN_API_KEY: apiKey }, port);
     await seed(kind, database);
-    const makeRequest = charges(protocol, externalIds);
+    const makeRequest = requests(scenario);
     makeRequest.apiKey = apiKey;
-    // A short warm-up (JIT, statement caches, pool), not measured.
+    // JIT, statement caches, the pool: warmed up, not measured.
     const warmUp = await load(port, connections, 1, makeRequest);
     const tripsBefore = await roundTrips(server);
-    const cpuBefore = cpuMs(server.pid);
+    const cpuBefore = cpuMs(server);
     const result = await load(port, connections, seconds, makeRequest);
-    const cpu = cpuMs(server.pid) - cpuBefore;
+    const cpu = cpuMs(server) - cpuBefore;
     const trips = (await roundTrips(server)) - tripsBefore;
     await stop(server);
     const { mismatched, bookings } = await verify(kind, database);
     const failures = [...warmUp.failures.entries(), ...result.failures.entries()].map(([why, count]) => `${count} × ${why}`);
     if (mismatched > 0) failures.push(`${mismatched} clients whose balance is not the sum of their transactions`);
     // Every answered booking stored exactly once (the warm-up's too), and nothing stored that was not answered.
-    const answered = warmUp.booked + result.booked;
+    const answered = books ? warmUp.booked + result.booked : 0;
     if (bookings !== answered) failures.push(`${bookings} bookings stored, ${answered} answered`);
+    const per = (total) => (result.booked ? Number((total / result.booked).toFixed(2)) : NaN);
     return {
-      scenario: `${kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'}, ${protocol === 'rest' ? 'REST' : 'JSON-RPC'}${externalIds ? ', external_id' : ''}`,
+      scenario: `${kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'}: ${SCENARIOS[scenario].name}`,
       rps: Math.round(result.requests / result.elapsed),
       p50: result.p50,
       p99: result.p99,
@@ -329,10 +335,9 @@ async function run({ kind, port, apiKey = 'bench-bookings-admin-key-0123456789',
         mismatched +
         Math.abs(bookings - answered),
       failures,
-      booked: result.booked,
-      storedBookings: bookings,
-      roundTripsPerBooking: result.booked ? Number((trips / result.booked).toFixed(2)) : NaN,
-      cpuMsPerBooking: result.booked ? Number((cpu / result.booked).toFixed(2)) : NaN,
+      answered: result.booked,
+      roundTripsPerRequest: per(trips),
+      cpuMsPerRequest: per(cpu),
     };
   } finally {
     if (server) await stop(server);
@@ -343,30 +348,35 @@ async function run({ kind, port, apiKey = 'bench-bookings-admin-key-0123456789',
 async function main() {
   const seconds = Number(process.env.BENCH_SECONDS ?? 5);
   const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
-  const kinds = ['sqlite', ...(process.env.BENCH_DATABASE_URL ? ['postgres'] : [])];
-  const only = process.env.BENCH_ONLY; // e.g. "sqlite" or "postgres"
+  const kinds = ['sqlite', ...(process.env.BENCH_DATABASE_URL ? ['postgres'] : [])].filter((kind) => !process.env.BENCH_ONLY || kind === process.env.BENCH_ONLY);
+  const scenarios = process.env.BENCH_SCENARIOS ? process.env.BENCH_SCENARIOS.split(',') : Object.keys(SCENARIOS);
   const rows = [];
-  for (const kind of kinds.filter((each) => !only || each === only)) {
-    for (const [protocol, externalIds] of [
-      ['rpc', false],
-      ['rest', false],
-      ['rpc', true],
-    ]) {
-      rows.push(await run({ kind, port: 3986, seconds, connections, protocol, externalIds }));
-    }
-  }
+  for (const kind of kinds) for (const scenario of scenarios) rows.push(await run({ kind, port: 3986, seconds, connections, scenario }));
   console.log(`\n${connections} connections, ${seconds} s each, ${CLIENTS} prepaid clients\n`);
   console.table(
     rows.map((row) => ({
       scenario: row.scenario,
-      'bookings/s': row.rps,
+      'req/s': row.rps,
       'p50 ms': row.p50,
       'p99 ms': row.p99,
       errors: row.errors,
-      'round trips/booking': row.roundTripsPerBooking,
-      'server CPU ms/booking': row.cpuMsPerBooking,
+      'DB round trips/req': row.roundTripsPerRequest,
+      'server CPU ms/req': row.cpuMsPerRequest,
     })),
   );
   for (const row of rows) for (const failure of row.failures) console.log(`${row.scenario}: ${failure}`);
   if (rows.some((row) => row.errors > 0)) process.exitCode = 1;
+}
+
+// Preloaded into the server (-r): count its round trips; required: the module; run: the table.
+if (process.env[PRELOAD] === '1' && require.main !== module) {
+  countRoundTrips();
+} else {
+  module.exports = { run };
+  if (require.main === module) {
+    main().catch((error) => {
+      console.error(error);
+      process.exit(1);
+    });
+  }
 }
