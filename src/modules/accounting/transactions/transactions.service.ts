@@ -93,8 +93,8 @@ export class TransactionsService {
    * condition only decides whether to try (its two checks are fits() and the credit check of
    * balanceAfter), and balanceAfter, applied to the client as it was, must agree, or its error
    * rolls the unit back. Nothing updated (no such client in reach, or a rule said no): undefined,
-   * and the locked path answers exactly. The external_id is looked up under the lock, as there;
-   * found, the balance goes back to what it was.
+   * and the locked path answers exactly. An earlier booking with the external_id is met by the
+   * insert, under the lock, as there: the balance then goes back to what it was.
    */
   private async bookByUpdate(manager: EntityManager, params: CreateTransactionParams, rule: BookingRule, dt: Date): Promise<TransactionEntity | undefined> {
     const clientAmount = clientAmountOf(params.amount, ONE);
@@ -114,16 +114,15 @@ export class TransactionsService {
     if (!row) return undefined;
     const client = before({ ...row, balance: new Decimal(row.balance), credit: new Decimal(row.credit) }, clientAmount);
     balanceAfter(client, clientAmount, rule);
-    if (params.external_id !== undefined) {
-      const earlier = await this.byExternalId(manager, row.id, params.external_id);
-      if (earlier) {
-        await manager.createQueryBuilder().update(ClientEntity).set({ balance: client.balance }).where({ id: row.id }).updateEntity(false).execute();
-        return earlier;
-      }
-    }
     const transaction = this.transactionOf(manager, params, row, row.currencies_id, ONE, clientAmount, dt);
-    await this.insert(manager, transaction);
-    return transaction;
+    // ON CONFLICT DO NOTHING: the insert itself meets an earlier booking with the external_id (the
+    // unique key), committed since every booking takes the row lock this one holds.
+    await manager.createQueryBuilder().insert().into(TransactionEntity).values(transaction).orIgnore().execute();
+    if (transaction.id !== undefined) return transaction;
+    const earlier = params.external_id === undefined ? null : await this.byExternalId(manager, row.id, params.external_id);
+    if (!earlier) throw new Error(`the booking on client #${row.id} was not inserted and no earlier one has its external_id`);
+    await manager.createQueryBuilder().update(ClientEntity).set({ balance: client.balance }).where({ id: row.id }).updateEntity(false).execute();
+    return earlier;
   }
 
   /** Runs `fn` in the open transaction (an API call's unit of work on PostgreSQL), else in one of its own. */
@@ -155,7 +154,10 @@ export class TransactionsService {
   }
 
   private byExternalId(manager: EntityManager, clientId: number, externalId: string): Promise<TransactionEntity | null> {
-    return manager.findOneBy(TransactionEntity, { clients_id: clientId, external_id: externalId });
+    return manager
+      .createQueryBuilder(TransactionEntity, 'transaction')
+      .where('transaction.clients_id = :clientId AND transaction.external_id = :externalId', { clientId, externalId })
+      .getOne();
   }
 
   /**
