@@ -54,20 +54,22 @@ export class TransactionsService {
    * Books a transaction and moves the client's balance in one database transaction holding the
    * client's row, so concurrent bookings (from any number of server processes) queue on it: none
    * is lost, none booked twice, none lets a prepaid client past its credit. The client's currency
-   * and reseller are read under that lock too.
+   * and reseller are read under that lock too; the answer is the row written, not read again.
    *
-   * Exactly once: the external_id is looked up under the lock, which every booking takes, so a
-   * second booking with it finds the first one committed (on PostgreSQL a statement after a row
-   * lock wait sees what the holder committed; on SQLite the writer is single). The unique key on
-   * (clients_id, external_id) stays the last line: a write around the lock would fail, not book twice.
+   * Exactly once: an earlier booking with the external_id is sought under the lock, which every
+   * booking takes, so it is found committed (on PostgreSQL a statement after a row-lock wait sees
+   * what the holder committed; on SQLite the writer is single). The unique key on (clients_id,
+   * external_id) stays the last line: a write around the lock would fail, never book twice.
    *
-   * Few round trips, each short, on the lock; the answer is the row written, not read again.
+   * On PostgreSQL a booking in the client's own currency takes the lock with the update of the
+   * balance itself (bookByUpdate); any other booking, or one that update refused, reads the row
+   * under the lock first.
    */
   async book(params: CreateTransactionParams, rule: BookingRule): Promise<TransactionEntity> {
     const dt = params.dt ?? new Date();
     if (params.currencies_id !== undefined) await this.currencies.get(params.currencies_id);
     if (this.db.dialect === 'postgres' && params.currencies_id === undefined) {
-      const booked = await this.inTransaction((manager) => this.bookByUpdate(manager, params, rule, dt));
+      const booked = await this.withinTransaction((manager) => this.bookByUpdate(manager, params, rule, dt));
       if (booked) return booked;
     }
     return this.clients.withLocked(params.clients_id, async (client, manager) => {
@@ -126,7 +128,7 @@ export class TransactionsService {
   }
 
   /** Runs `fn` in the open transaction (an API call's unit of work on PostgreSQL), else in one of its own. */
-  private inTransaction<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+  private withinTransaction<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.db.inTransaction() ? fn(this.db.manager) : this.db.transaction(fn);
   }
 
