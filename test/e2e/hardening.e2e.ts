@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { aClient, aCurrency, aReseller } from '../support/factories';
 import { Database } from '../../src/platform/database/database';
 import { RequestContexts } from '../../src/platform/context/request-context';
@@ -148,6 +149,20 @@ describe('hardening', () => {
 
   // SQLite's one connection is shared: a request that gave up waiting for another's transaction must not end it.
   if (DATABASE_KIND === 'sqlite') {
+    it('copies the log into the database file in the background, not in a request\'s commit (SQLite)', async () => {
+      const db = t.app.get(Database);
+      const asSystem = <T>(fn: () => Promise<T>) => RequestContexts.run({ requestId: 'test', unit: Symbol('test'), principal: Principal.system('test') }, fn);
+      // The shared connection checkpoints only past 10,000 log pages, far more than this test writes.
+      expect(await asSystem(() => db.query('PRAGMA wal_autocheckpoint'))).toEqual([{ wal_autocheckpoint: 10000 }]);
+      const file = (t.dataSource.options as { database: string }).database;
+      const before = statSync(file).size;
+      const client = await aClient(t, { currencies_id: usd });
+      for (let i = 0; i < 40; i++) await t.rpc('accounting.transactions.create', { clients_id: client.id, type: 'payment', amount: '1', notes: 'x'.repeat(500) });
+      // Pages reach the database file only through a checkpoint: the worker's, within its interval.
+      for (let waited = 0; statSync(file).size === before && waited < 100; waited++) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(statSync(file).size).toBeGreaterThan(before);
+    });
+
     it('hands the writer, once free, to the transactions that waited for it one at a time (SQLite)', async () => {
       const client = await aClient(t, { currencies_id: usd });
       const db = t.app.get(Database);
