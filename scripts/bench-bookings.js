@@ -12,7 +12,8 @@
 //
 // The server also gets this file as a preload (-r) that counts database round trips (node-postgres
 // queries, better-sqlite3 statement runs) and prints the count on SIGUSR2, so a run reports
-// round trips and server CPU (from /proc/<pid>/stat) per booking.
+// round trips and server CPU (from /proc/<pid>/stat) per booking; on PostgreSQL also the CPU of
+// the backends that served it.
 const { spawn } = require('node:child_process');
 const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
 const http = require('node:http');
@@ -115,6 +116,25 @@ function cpuMs(server) {
   if (server.exitCode !== null || server.signalCode !== null) throw new Error(`the server stopped during the run: ${server.output().slice(-3000)}`);
   const fields = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks of 10 ms (CLK_TCK = 100)
+}
+
+/** CPU ms used so far by the PostgreSQL backends serving the database (the server's pool), by pid. */
+async function backendCpu(database) {
+  const { Client } = require('pg');
+  const db = new Client({ connectionString: database.url });
+  await db.connect();
+  const { rows } = await db.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+  await db.end();
+  const used = new Map();
+  for (const { pid } of rows) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      used.set(pid, ((Number(fields[11]) + Number(fields[12])) * 1000) / 100);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return used;
 }
 
 /** A database for one run: a SQLite file in a temporary folder, or a new database beside BENCH_DATABASE_URL. */
@@ -313,9 +333,12 @@ async function run({ kind, port, apiKey = 'bench-bookings-admin-key-0123456789',
     // JIT, statement caches, the pool: warmed up, not measured.
     const warmUp = await load(port, connections, 1, makeRequest);
     const tripsBefore = await roundTrips(server);
+    const backendsBefore = kind === 'postgres' ? await backendCpu(database) : undefined;
     const cpuBefore = cpuMs(server);
     const result = await load(port, connections, seconds, makeRequest);
     const cpu = cpuMs(server) - cpuBefore;
+    // Backends that served the run: those seen before it, less what they had used then (and new ones whole).
+    const backends = backendsBefore && [...(await backendCpu(database))].reduce((sum, [pid, ms]) => sum + ms - (backendsBefore.get(pid) ?? 0), 0);
     const trips = (await roundTrips(server)) - tripsBefore;
     await stop(server);
     const { mismatched, bookings } = await verify(kind, database);
@@ -338,6 +361,7 @@ async function run({ kind, port, apiKey = 'bench-bookings-admin-key-0123456789',
       answered: result.booked,
       roundTripsPerRequest: per(trips),
       cpuMsPerRequest: per(cpu),
+      ...(backends !== undefined && { postgresCpuMsPerRequest: per(backends) }),
     };
   } finally {
     if (server) await stop(server);
@@ -362,6 +386,7 @@ async function main() {
       errors: row.errors,
       'DB round trips/req': row.roundTripsPerRequest,
       'server CPU ms/req': row.cpuMsPerRequest,
+      'PostgreSQL CPU ms/req': row.postgresCpuMsPerRequest ?? '',
     })),
   );
   for (const row of rows) for (const failure of row.failures) console.log(`${row.scenario}: ${failure}`);
