@@ -117,9 +117,9 @@ export class TransactionsService {
     const client = before({ ...row, balance: new Decimal(row.balance), credit: new Decimal(row.credit) }, clientAmount);
     balanceAfter(client, clientAmount, rule);
     const transaction = this.transactionOf(manager, params, row, row.currencies_id, ONE, clientAmount, dt);
-    // ON CONFLICT DO NOTHING: the insert itself meets an earlier booking with the external_id (the
-    // unique key), committed since every booking takes the row lock this one holds.
-    await manager.createQueryBuilder().insert().into(TransactionEntity).values(transaction).orIgnore().execute();
+    // With an external_id, ON CONFLICT DO NOTHING: the insert itself meets an earlier booking with
+    // it (the unique key), committed since every booking takes the row lock this one holds.
+    await manager.createQueryBuilder().insert().into(TransactionEntity).values(transaction).orIgnore(params.external_id !== undefined).execute();
     if (transaction.id !== undefined) return transaction;
     const earlier = params.external_id === undefined ? null : await this.byExternalId(manager, row.id, params.external_id);
     if (!earlier) throw new Error(`the booking on client #${row.id} was not inserted and no earlier one has its external_id`);
