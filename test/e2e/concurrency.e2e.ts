@@ -87,6 +87,33 @@ describe('concurrent prepaid bookings on two server processes', () => {
     expect(booked.reduce((sum: number, row: { client_amount: number }) => sum + row.client_amount, 0)).toBe(-100);
   }, 120000);
 
+  it('books each external_id once when both processes receive it many times at once', async () => {
+    const [a, b] = servers.map((server) => server.base);
+    const currency = (await call(a, 'accounting.currencies.create', { name: 'EUR' })).body.result;
+    const client = (await call(b, 'clients.create', { name: 'Retried', currencies_id: currency.id, credit: '10' })).body.result;
+    // Ten bookings, each sent six times: three times over REST to one process, three over JSON-RPC to the other.
+    const booking = (i: number) => ({ clients_id: client.id, type: 'charge', amount: '-0.75', external_id: `retry-${i}` });
+    const viaRest = async (i: number) => {
+      const res = await fetch(`${a}/accounting/transactions/prepaid`, {
+        method: 'POST',
+        headers: { 'X-Api-Key': KEY, 'Content-Type': 'application/json' },
+        body: JSON.stringify(booking(i)),
+      });
+      return [i, ((await res.json()) as any).id] as const;
+    };
+    const viaRpc = async (i: number) => [i, (await call(b, 'accounting.transactions.create_no_negative', booking(i))).body.result?.id] as const;
+    const sends = Array.from({ length: 60 }, (_, n) => () => (n % 2 ? viaRest(n % 10) : viaRpc(n % 10)));
+    const answers = await pooled(sends, IN_FLIGHT);
+
+    const idsOf = new Map<number, Set<number>>();
+    for (const [i, id] of answers) idsOf.set(i, (idsOf.get(i) ?? new Set()).add(id));
+    expect([...idsOf.values()].map((ids) => ids.size)).toEqual(Array(10).fill(1));
+    const booked = (await call(a, 'accounting.transactions.search', { clients_id: [client.id], limit: 1000 })).body.result;
+    expect(booked.map((row: { external_id: string }) => row.external_id).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `retry-${i}`).sort());
+    expect(booked.map((row: { id: number }) => row.id).sort()).toEqual([...idsOf.values()].map((ids) => [...ids][0]).sort());
+    expect((await call(b, 'clients.get', { id: client.id })).body.result.balance).toBe(-7.5);
+  }, 120000);
+
   it('never lets two processes move two resellers beneath each other (no cycle)', async () => {
     const [a, b] = servers.map((server) => server.base);
     const create = async () => (await call(a, 'iam.resellers.create', { name: `reseller ${Math.random()}` })).body.result.id as number;

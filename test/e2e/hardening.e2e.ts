@@ -1,6 +1,11 @@
+import { statSync } from 'node:fs';
 import { aClient, aCurrency, aReseller } from '../support/factories';
 import { Database } from '../../src/platform/database/database';
 import { RequestContexts } from '../../src/platform/context/request-context';
+import { Principal } from '../../src/platform/auth/principal';
+import Decimal from '../../src/platform/money/decimal';
+import { TransactionsService } from '../../src/modules/accounting/transactions/transactions.service';
+import type { CreateTransactionParams } from '../../src/modules/accounting/transactions/dto/transaction.dto';
 import { DATABASE_KIND, startTestApp, TestApp } from '../support/test-app';
 
 // Issue 8: what a hostile or unlucky caller could do to the server, each answered within a bound.
@@ -144,6 +149,43 @@ describe('hardening', () => {
 
   // SQLite's one connection is shared: a request that gave up waiting for another's transaction must not end it.
   if (DATABASE_KIND === 'sqlite') {
+    it('copies the log into the database file in the background, not in a request\'s commit (SQLite)', async () => {
+      const db = t.app.get(Database);
+      const asSystem = <T>(fn: () => Promise<T>) => RequestContexts.run({ requestId: 'test', unit: Symbol('test'), principal: Principal.system('test') }, fn);
+      // The shared connection checkpoints only past 10,000 log pages, far more than this test writes.
+      expect(await asSystem(() => db.query('PRAGMA wal_autocheckpoint'))).toEqual([{ wal_autocheckpoint: 10000 }]);
+      const file = (t.dataSource.options as { database: string }).database;
+      const before = statSync(file).size;
+      const client = await aClient(t, { currencies_id: usd });
+      for (let i = 0; i < 40; i++) await t.rpc('accounting.transactions.create', { clients_id: client.id, type: 'payment', amount: '1', notes: 'x'.repeat(500) });
+      // Pages reach the database file only through a checkpoint: the worker's, within its interval.
+      for (let waited = 0; statSync(file).size === before && waited < 100; waited++) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(statSync(file).size).toBeGreaterThan(before);
+    });
+
+    it('hands the writer, once free, to the transactions that waited for it one at a time (SQLite)', async () => {
+      const client = await aClient(t, { currencies_id: usd });
+      const db = t.app.get(Database);
+      const transactions = t.app.get(TransactionsService);
+      const request = (name: string) => ({ requestId: name, unit: Symbol(name), principal: Principal.system('test') });
+      let release = () => {};
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const long = RequestContexts.run(request('long'), () => db.transaction(() => held));
+      const booking = { clients_id: client.id, type: 'payment', amount: new Decimal('1') } as CreateTransactionParams;
+      const bookings = Array.from({ length: 10 }, (_, i) =>
+        RequestContexts.run(request(`booking ${i}`), () => db.unit(() => transactions.book(booking, 'postpaid'))),
+      );
+      // SQLite answers synchronously: by the next turn of the event loop every booking waits at the gate.
+      await new Promise((resolve) => setImmediate(resolve));
+      release();
+      await long;
+      const outcomes = await Promise.allSettled(bookings);
+      expect(outcomes.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value.client_amount.toFixed() : String(outcome.reason)))).toEqual(
+        Array(10).fill('1'),
+      );
+      expect((await t.rpc('clients.get', { id: client.id })).body.result.balance).toBe(10);
+    });
+
     it('keeps a long transaction its own when requests waiting for it give up (SQLite)', async () => {
       const quick = await startTestApp({ DB_LOCK_TIMEOUT_MS: '200' });
       try {

@@ -115,6 +115,33 @@ describe('accounting.transactions', () => {
       expect((await t.rpc('accounting.transactions.create', { ...params, clients_id: other.id })).body.result.id).not.toBe(first.body.result.id);
     });
 
+    it('books one of many identical prepaid requests sent at once, and answers each with it, even at the limit', async () => {
+      const client = await aClient(t, { currencies_id: usd, credit: '5' });
+      const params = { clients_id: client.id, type: 'charge', amount: '-5', external_id: 'prepaid-once' };
+      const answers = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => (i % 2 ? prepaid(client.id, '-5', { external_id: 'prepaid-once' }) : t.rest('POST', '/accounting/transactions/prepaid', params))),
+      );
+      const results = answers.map((answer) => answer.body.result ?? answer.body);
+      expect(results).toEqual(Array(12).fill(results[0]));
+      expect(results[0]).toMatchObject({ clients_id: client.id, amount: -5, client_amount: -5, external_id: 'prepaid-once' });
+      expect(await balanceText(client.id)).toBe('-5');
+      // At the limit now, the same booking again still answers the first one; a new one is refused.
+      expect((await prepaid(client.id, '-5', { external_id: 'prepaid-once' })).body.result).toEqual(results[0]);
+      expect((await prepaid(client.id, '-5', { external_id: 'prepaid-twice' })).body.error.data.code).toBe('low-balance');
+      expect((await t.rpc('accounting.transactions.search', { clients_id: [client.id] })).body.result).toEqual([results[0]]);
+    });
+
+    it('books exactly what the credit allows of different prepaid bookings sent at once', async () => {
+      const client = await aClient(t, { currencies_id: usd, credit: '3.5' });
+      const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => prepaid(client.id, '-0.5', { external_id: `part-${i}` })));
+      const booked = answers.filter((answer) => answer.body.result).map((answer) => answer.body.result.id);
+      expect(new Set(booked).size).toBe(7);
+      expect(answers.filter((answer) => answer.body.error?.data.code === 'low-balance')).toHaveLength(13);
+      expect(await balanceText(client.id)).toBe('-3.5');
+      const stored = (await t.rpc('accounting.transactions.search', { clients_id: [client.id], limit: 100 })).body.result;
+      expect(stored.map((row: { id: number }) => row.id).sort()).toEqual([...booked].sort());
+    });
+
     it('books once when identical requests arrive at the same moment', async () => {
       const client = await aClient(t, { currencies_id: usd });
       const params = { clients_id: client.id, type: 'payment', amount: '3', external_id: 'simultaneous' };
@@ -123,6 +150,59 @@ describe('accounting.transactions', () => {
       expect([...ids]).toHaveLength(1);
       expect(await balanceOf(client.id)).toBe(3);
     });
+  });
+
+  describe('in another currency', () => {
+    let gbp: number;
+    let chf: number;
+
+    beforeAll(async () => {
+      gbp = (await aCurrency(t, 'GBP')).id;
+      chf = (await aCurrency(t, 'CHF')).id;
+      await t.rpc('accounting.currencies.rates.create', { currencies_id: gbp, to_currencies_id: usd, rate: '1.5', effective_from: '2026-01-01' });
+      await t.rpc('accounting.currencies.rates.create', { currencies_id: gbp, to_currencies_id: usd, rate: '2.5', effective_from: '2026-06-01' });
+      await t.rpc('accounting.currencies.rates.create', { currencies_id: chf, to_currencies_id: usd, rate: '1.1', effective_from: '2020-01-01' });
+    });
+
+    it('converts at the rate in effect at dt, half to even at 8 places, and answers exactly what it stored', async () => {
+      const client = await aClient(t, { currencies_id: usd });
+      const book = (amount: string, dt: string) =>
+        t.rpc('accounting.transactions.create', { clients_id: client.id, type: 'adjustment', amount, currencies_id: gbp, dt });
+      const answers = [await book('0.00000003', '2026-03-01'), await book('0.00000001', '2026-03-01'), await book('-0.00000007', '2026-07-01')];
+      expect(answers.map((answer) => [answer.body.result.amount, answer.body.result.rate, answer.body.result.client_amount])).toEqual([
+        [0.00000003, 1.5, 0.00000004],
+        [0.00000001, 1.5, 0.00000002],
+        [-0.00000007, 2.5, -0.00000018],
+      ]);
+      for (const answer of answers) {
+        expect(answer.body.result.currencies_id).toBe(gbp);
+        expect((await t.rpc('accounting.transactions.get', { id: answer.body.result.id })).body.result).toEqual(answer.body.result);
+      }
+      expect(await balanceText(client.id)).toBe('-0.00000012');
+    });
+
+    it('holds the prepaid limit on the converted amount, to the last digit', async () => {
+      const client = await aClient(t, { currencies_id: usd, credit: '10' });
+      // -9.09090909 × 1.1 = -9.999999999, rounded to -10.00000000: exactly the credit.
+      expect((await prepaid(client.id, '-9.09090909', { currencies_id: chf })).body.result.client_amount).toBe(-10);
+      // -0.00000001 × 1.1 = -0.000000011, rounded to -0.00000001: one unit too many.
+      const refused = await prepaid(client.id, '-0.00000001', { currencies_id: chf });
+      expect(refused.body.error.data).toEqual({ code: 'low-balance', message: `client #${client.id} has 0 available, 0.00000001 needed` });
+      expect((await prepaid(client.id, '0.00000001', { currencies_id: chf, type: 'payment' })).body.result.client_amount).toBe(0.00000001);
+      expect(await balanceText(client.id)).toBe('-9.99999999');
+    });
+  });
+
+  it('refuses a booking that would carry the balance past its column, up or down', async () => {
+    const up = await aClient(t, { currencies_id: usd });
+    await aTransaction(t, { clients_id: up.id, amount: '999999999999.99999999' });
+    const over = await t.rpc('accounting.transactions.create', { clients_id: up.id, type: 'payment', amount: '0.00000001' });
+    expect(over.body.error.data).toEqual({ code: 'balance-overflow', message: `the balance of client #${up.id} would not fit` });
+    expect(await balanceText(up.id)).toBe('999999999999.99999999');
+    const down = await aClient(t, { currencies_id: usd, credit_unlimited: true });
+    expect((await prepaid(down.id, '-999999999999.99999999')).body.result.client_amount).toBe(-999999999999.99999999);
+    expect((await prepaid(down.id, '-0.00000001')).body.error.data).toEqual({ code: 'balance-overflow', message: `the balance of client #${down.id} would not fit` });
+    expect(await balanceText(down.id)).toBe('-999999999999.99999999');
   });
 
   it('refuses bad input, and clients out of existence', async () => {

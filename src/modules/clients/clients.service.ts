@@ -89,16 +89,16 @@ export class ClientsService {
    * has a single writer): bookings, and changes to what bookings depend on, queue on it. Only
    * columns that `fn` saves are written, so no stale copy of the balance is ever written back.
    * Everything `fn` reads through the Database runs in that transaction, on its connection.
+   * Inside a unit of work (every API call on PostgreSQL) it joins the unit's transaction rather
+   * than open a savepoint: the lock then holds until the unit ends, two round trips fewer.
    */
   async withLocked<T>(id: number, fn: (client: ClientEntity, manager: EntityManager) => Promise<T>): Promise<T> {
-    await this.get(id);
-    return this.db.transaction(async (manager) => {
-      const client = await manager.findOne(ClientEntity, {
-        where: { id },
-        ...(this.db.dialect === 'postgres' && { lock: { mode: 'pessimistic_write' as const } }),
-      });
+    const locked = async (manager: EntityManager) => {
+      const read = manager.createQueryBuilder(ClientEntity, 'client').where('client.id = :id', { id });
+      const client = await (this.db.dialect === 'postgres' ? read.setLock('pessimistic_write') : read).getOne();
       if (!client) throw new NotFound('clients', id);
       return fn(client, manager);
-    });
+    };
+    return this.db.inTransaction() ? locked(this.db.manager) : this.db.transaction(locked);
   }
 }

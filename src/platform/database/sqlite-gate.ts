@@ -1,4 +1,4 @@
-import { DataSource, QueryRunner } from 'typeorm';
+import { DataSource, ObjectLiteral, QueryRunner } from 'typeorm';
 import { RequestContexts } from '../context/request-context';
 import { ServiceUnavailable } from '../errors/domain-error';
 
@@ -7,39 +7,88 @@ const OUTSIDE_REQUESTS = Symbol('outside requests');
 
 type Owner = symbol;
 
-/** A FIFO lock held by one owner (a request's unit of work) at a time; nobody waits for it longer than `maxWaitMs`. */
+/** Someone waiting at the gate: a transaction to begin, or a statement outside any transaction to run. */
+interface Waiter {
+  owner: Owner;
+  takes: boolean;
+  wake: () => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * A FIFO lock held by one owner (a request's unit of work) at a time; nobody waits for it longer
+ * than `maxWaitMs`. Taking it is synchronous when it is free, and freeing it hands it straight to
+ * the first transaction in line (after letting through the statements queued before it): no two
+ * owners can ever both believe they hold it, and a release wakes only those it lets through.
+ */
 class TransactionGate {
   holder?: Owner;
-  private readonly waiting: (() => void)[] = [];
+  /** Statements outside any transaction let through and not yet finished: a transaction begins after them. */
+  private passing = 0;
+  private readonly queue: Waiter[] = [];
 
   constructor(private readonly maxWaitMs: number) {}
 
-  async acquire(owner: Owner): Promise<void> {
-    await this.passWhenFree(owner);
-    this.holder = owner;
+  /** Takes the gate for `owner`'s transaction once those who came first are done. */
+  acquire(owner: Owner): Promise<void> | void {
+    if (this.holder === owner) return;
+    if (this.holder === undefined && this.passing === 0 && this.queue.length === 0) {
+      this.holder = owner;
+      return;
+    }
+    return this.wait(owner, true);
   }
 
-  /** Waits while another owner holds the gate, without taking it. */
-  async passWhenFree(owner: Owner): Promise<void> {
-    if (this.holder === undefined || this.holder === owner) return;
-    const deadline = Date.now() + this.maxWaitMs;
-    while (this.holder !== undefined && this.holder !== owner) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new ServiceUnavailable('SQLite transaction gate wait timed out');
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiting.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+  /**
+   * Lets a statement through: at once in the owner's own transaction (answers false), else once no
+   * other transaction is open or waiting before it (answers true: call `passed` when it is done).
+   */
+  async pass(owner: Owner): Promise<boolean> {
+    if (this.holder === owner) return false;
+    if (this.holder === undefined && this.queue.length === 0) {
+      this.passing++;
+      return true;
     }
+    await this.wait(owner, false);
+    return true;
+  }
+
+  passed(): void {
+    this.passing--;
+    this.dispatch();
   }
 
   release(): void {
     this.holder = undefined;
-    // Everyone waiting re-checks; the first to run takes the gate, the others wait again in order.
-    this.waiting.splice(0).forEach((wake) => wake());
+    this.dispatch();
+  }
+
+  private dispatch(): void {
+    while (this.holder === undefined && this.queue.length > 0) {
+      const next = this.queue[0];
+      if (next.takes && this.passing > 0) return;
+      this.queue.shift();
+      clearTimeout(next.timer);
+      if (next.takes) this.holder = next.owner;
+      else this.passing++;
+      next.wake();
+    }
+  }
+
+  private wait(owner: Owner, takes: boolean): Promise<void> {
+    return new Promise<void>((wake, fail) => {
+      const waiter: Waiter = {
+        owner,
+        takes,
+        wake,
+        timer: setTimeout(() => {
+          this.queue.splice(this.queue.indexOf(waiter), 1);
+          fail(new ServiceUnavailable('SQLite transaction gate wait timed out'));
+          this.dispatch(); // it may have been the one those behind it waited for
+        }, this.maxWaitMs),
+      };
+      this.queue.push(waiter);
+    });
   }
 }
 
@@ -76,8 +125,12 @@ export function serializeSqliteTransactions(dataSource: DataSource): void {
   };
 
   runner.query = (async (sql: string, parameters?: unknown[], structured?: boolean) => {
-    await gate.passWhenFree(owner());
-    return query(sql === 'BEGIN TRANSACTION' ? 'BEGIN IMMEDIATE TRANSACTION' : sql, parameters, structured as true);
+    const outside = await gate.pass(owner());
+    try {
+      return await query(sql === 'BEGIN TRANSACTION' ? 'BEGIN IMMEDIATE TRANSACTION' : sql, parameters, structured as true);
+    } finally {
+      if (outside) gate.passed();
+    }
   }) as QueryRunner['query'];
 
   runner.startTransaction = async (isolationLevel) => {
@@ -104,5 +157,24 @@ export function serializeSqliteTransactions(dataSource: DataSource): void {
     } finally {
       releaseWhenDone();
     }
+  };
+}
+
+/**
+ * TypeORM's SQLite driver writes number parameters into the SQL text (`WHERE "id" = 4104`), so
+ * every id makes a new statement: better-sqlite3 prepares it again (a parse each time) and it
+ * pushes the hot statements, BEGIN and COMMIT included, out of the driver's statement cache.
+ * Bound as BigInt, an integer is the same INTEGER value SQLite read from the text, and the SQL
+ * stays one prepared statement whatever the id, as on PostgreSQL, which binds every parameter.
+ */
+export function bindSqliteIntegers(dataSource: DataSource): void {
+  if (dataSource.options.type !== 'better-sqlite3') return;
+  const driver = dataSource.driver;
+  const escape = driver.escapeQueryWithParameters.bind(driver);
+  driver.escapeQueryWithParameters = (sql: string, parameters: ObjectLiteral) => {
+    if (!parameters) return escape(sql, parameters);
+    const bound: ObjectLiteral = {};
+    for (const [key, value] of Object.entries(parameters)) bound[key] = Number.isSafeInteger(value) ? BigInt(value as number) : value;
+    return escape(sql, bound);
   };
 }

@@ -1,6 +1,6 @@
 import Decimal from '../../../platform/money/decimal';
 import { digitsOf, fits, MONEY, RATE, toScale } from '../money';
-import { balanceAfter, clientAmountOf } from './booking-rules';
+import { balanceAfter, before, checksCredit, clientAmountOf } from './booking-rules';
 
 /**
  * The arithmetic a booking rests on (transactions.service.ts): an amount times a rate, rounded
@@ -190,6 +190,23 @@ describe('the booking rules (booking-rules.ts)', () => {
     expect(outcome(() => balanceAfter(client('999999999999', '0'), d('1'), 'postpaid'))).toEqual({
       code: 'balance-overflow',
       message: 'the balance of client #7 would not fit',
+    });
+  });
+
+  it('checks the credit only for prepaid bookings that lower the balance', () => {
+    expect([checksCredit('prepaid', d('-0.00000001')), checksCredit('prepaid', d('0.00000001'))]).toEqual([true, false]);
+    expect([checksCredit('postpaid', d('-0.00000001')), checksCredit('postpaid', d('0.00000001'))]).toEqual([false, false]);
+  });
+
+  it('recovers the client before an update from the one it returned, to the last digit', () => {
+    expect(before(client('-5.00000001', '5'), d('-0.00000002'))).toEqual(client('-4.99999999', '5'));
+    expect(before(client('999999999999.99999999', '0', true), d('999999999999.99999999'))).toEqual(client('0', '0', true));
+    // What an update returned agrees with the rules: balanceAfter of the client before gives it back.
+    const after = client('-15', '15');
+    expect(outcome(() => balanceAfter(before(after, d('-0.5')), d('-0.5'), 'prepaid'))).toBe('-15');
+    expect(outcome(() => balanceAfter(before(client('-15.00000001', '15'), d('-0.5')), d('-0.5'), 'prepaid'))).toEqual({
+      code: 'low-balance',
+      message: 'client #7 has 0.49999999 available, 0.5 needed',
     });
   });
 });

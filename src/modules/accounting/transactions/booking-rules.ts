@@ -25,6 +25,11 @@ export function clientAmountOf(amount: Decimal, rate: Decimal): Decimal {
   return clientAmount;
 }
 
+/** Whether the credit limit applies to the booking: a prepaid one that lowers the balance. */
+export function checksCredit(rule: BookingRule, clientAmount: Decimal): boolean {
+  return rule === 'prepaid' && clientAmount.isNegative();
+}
+
 /**
  * The client's balance after the booking. A prepaid booking that lowers the balance is refused
  * (`low-balance`) when balance plus credit would go below zero, unless the credit is unlimited;
@@ -32,7 +37,7 @@ export function clientAmountOf(amount: Decimal, rate: Decimal): Decimal {
  */
 export function balanceAfter(client: BookedClient, clientAmount: Decimal, rule: BookingRule): Decimal {
   const balance = client.balance.plus(clientAmount);
-  if (rule === 'prepaid' && clientAmount.isNegative() && !client.credit_unlimited && balance.plus(client.credit).isNegative()) {
+  if (checksCredit(rule, clientAmount) && !client.credit_unlimited && balance.plus(client.credit).isNegative()) {
     throw new BusinessRuleViolation(
       'low-balance',
       `client #${client.id} has ${client.balance.plus(client.credit).toFixed()} available, ${clientAmount.negated().toFixed()} needed`,
@@ -40,4 +45,9 @@ export function balanceAfter(client: BookedClient, clientAmount: Decimal, rule: 
   }
   if (!fits(balance, MONEY)) throw new BusinessRuleViolation('balance-overflow', `the balance of client #${client.id} would not fit`);
   return balance;
+}
+
+/** The client as it was before an update that moved its balance by `clientAmount` and returned it as `after`. */
+export function before(after: BookedClient, clientAmount: Decimal): BookedClient {
+  return { ...after, balance: after.balance.minus(clientAmount) };
 }

@@ -1,17 +1,32 @@
 import { Injectable } from '@nestjs/common';
-import { Repository } from 'typeorm';
+import Decimal from '../../../platform/money/decimal';
+import { EntityManager, Repository } from 'typeorm';
 import { BusinessRuleViolation, NotFound } from '../../../platform/errors/domain-error';
-import { isUniqueViolation } from '../../../platform/database/query-errors';
 import { applySearch, SearchSpec } from '../../../platform/search/search';
 import { Tenancy } from '../../../platform/tenancy/tenancy';
 import { ClientEntity } from '../../clients/client.entity';
 import { ClientsService } from '../../clients/clients.service';
-import { balanceAfter, BookingRule, clientAmountOf } from './booking-rules';
+import { balanceAfter, before, BookingRule, checksCredit, clientAmountOf } from './booking-rules';
 import { CurrenciesService } from '../currencies/currencies.service';
+import { MONEY } from '../money';
 import { ExchangeRatesService, RateInEffect } from '../rates/exchange-rates.service';
 import { CreateTransactionParams, SearchTransactionsParams, TRANSACTION_ORDERS } from './dto/transaction.dto';
 import { TransactionEntity } from './transaction.entity';
 import { Database } from '../../../platform/database/database';
+
+const ONE = new Decimal(1);
+/** Balances stay below this in absolute value: numeric(20, 8), as fits() checks. */
+const MONEY_BOUND = new Decimal(10).pow(MONEY.precision - MONEY.scale).toFixed();
+
+/** What the balance UPDATE returns of the client, as PostgreSQL sends it. */
+interface UpdatedClient {
+  id: number;
+  resellers_id: number | null;
+  currencies_id: number;
+  balance: string;
+  credit: string;
+  credit_unlimited: boolean;
+}
 
 const SEARCH: SearchSpec<SearchTransactionsParams> = {
   orders: TRANSACTION_ORDERS,
@@ -38,45 +53,126 @@ export class TransactionsService {
   /**
    * Books a transaction and moves the client's balance in one database transaction holding the
    * client's row, so concurrent bookings (from any number of server processes) queue on it: none
-   * is lost, none booked twice (external_id), none lets a prepaid client past its credit. The
-   * client's currency and reseller are read under that lock too.
+   * is lost, none booked twice, none lets a prepaid client past its credit. The client's currency
+   * and reseller are read under that lock too; the answer is the row written, not read again.
+   *
+   * Exactly once: an earlier booking with the external_id is sought under the lock, which every
+   * booking takes, so it is found committed (on PostgreSQL a statement after a row-lock wait sees
+   * what the holder committed; on SQLite the writer is single). The unique key on (clients_id,
+   * external_id) stays the last line: a write around the lock would fail, never book twice.
+   *
+   * On PostgreSQL a booking in the client's own currency takes the lock with the update of the
+   * balance itself (bookByUpdate); any other booking, or one that update refused, reads the row
+   * under the lock first.
    */
   async book(params: CreateTransactionParams, rule: BookingRule): Promise<TransactionEntity> {
     const dt = params.dt ?? new Date();
     if (params.currencies_id !== undefined) await this.currencies.get(params.currencies_id);
-    try {
-      const booked = await this.clients.withLocked(params.clients_id, async (client, manager) => {
-        if (params.external_id !== undefined) {
-          const earlier = await manager.findOneBy(TransactionEntity, { clients_id: client.id, external_id: params.external_id });
-          if (earlier) return earlier;
-        }
-        const currencyId = params.currencies_id ?? client.currencies_id;
-        const { rate } = await this.conversion(currencyId, client.currencies_id, dt);
-        const clientAmount = clientAmountOf(params.amount, rate);
-        const balance = balanceAfter(client, clientAmount, rule);
-        const transaction = await manager.save(
-          manager.create(TransactionEntity, {
-            clients_id: client.id,
-            resellers_id: client.resellers_id,
-            type: params.type,
-            amount: params.amount,
-            currencies_id: currencyId,
-            client_amount: clientAmount,
-            rate,
-            dt,
-            notes: params.notes ?? null,
-            external_id: params.external_id ?? null,
-          }),
-        );
-        await manager.save(manager.create(ClientEntity, { id: client.id, balance }));
-        return transaction;
-      });
-      return this.get(booked.id);
-    } catch (error) {
-      // Two first attempts with one external_id raced past each other's check: the loser answers the winner's booking.
-      if (isUniqueViolation(error) && params.external_id !== undefined) return this.byExternalId(params.clients_id, params.external_id);
-      throw error;
+    if (this.db.dialect === 'postgres' && params.currencies_id === undefined) {
+      const booked = await this.withinTransaction((manager) => this.bookByUpdate(manager, params, rule, dt));
+      if (booked) return booked;
     }
+    return this.clients.withLocked(params.clients_id, async (client, manager) => {
+      if (params.external_id !== undefined) {
+        const earlier = await this.byExternalId(manager, client.id, params.external_id);
+        if (earlier) return earlier;
+      }
+      const currencyId = params.currencies_id ?? client.currencies_id;
+      const { rate } = await this.conversion(currencyId, client.currencies_id, dt);
+      const clientAmount = clientAmountOf(params.amount, rate);
+      const balance = balanceAfter(client, clientAmount, rule);
+      const transaction = this.transactionOf(manager, params, client, currencyId, rate, clientAmount, dt);
+      await this.insert(manager, transaction);
+      await manager.createQueryBuilder().update(ClientEntity).set({ balance }).where({ id: client.id }).updateEntity(false).execute();
+      return transaction;
+    });
+  }
+
+  /**
+   * PostgreSQL, a booking in the client's own currency: one UPDATE moves the balance where the
+   * rules allow it, taking the row lock and returning the client, then the insert; one round trip
+   * fewer than reading the row under lock first. The rules stay booking-rules.ts: the UPDATE's
+   * condition only decides whether to try (its two checks are fits() and the credit check of
+   * balanceAfter), and balanceAfter, applied to the client as it was, must agree, or its error
+   * rolls the unit back. Nothing updated (no such client in reach, or a rule said no): undefined,
+   * and the locked path answers exactly. An earlier booking with the external_id is met by the
+   * insert, under the lock, as there: the balance then goes back to what it was.
+   */
+  private async bookByUpdate(manager: EntityManager, params: CreateTransactionParams, rule: BookingRule, dt: Date): Promise<TransactionEntity | undefined> {
+    const clientAmount = clientAmountOf(params.amount, ONE);
+    const update = manager
+      .createQueryBuilder()
+      .update(ClientEntity)
+      .set({ balance: () => 'balance + :amount' })
+      .where('id = :id')
+      .andWhere('abs(balance + :amount) < :bound');
+    if (checksCredit(rule, clientAmount)) update.andWhere('(credit_unlimited OR balance + :amount + credit >= 0)');
+    const { raw } = await update
+      .setParameters({ id: params.clients_id, amount: clientAmount.toFixed(), bound: MONEY_BOUND })
+      .returning(['id', 'resellers_id', 'currencies_id', 'balance', 'credit', 'credit_unlimited'])
+      .updateEntity(false)
+      .execute();
+    const row = (raw as UpdatedClient[])[0];
+    if (!row) return undefined;
+    const client = before({ ...row, balance: new Decimal(row.balance), credit: new Decimal(row.credit) }, clientAmount);
+    balanceAfter(client, clientAmount, rule);
+    const transaction = this.transactionOf(manager, params, row, row.currencies_id, ONE, clientAmount, dt);
+    // With an external_id, ON CONFLICT DO NOTHING: the insert itself meets an earlier booking with
+    // it (the unique key), committed since every booking takes the row lock this one holds.
+    await manager.createQueryBuilder().insert().into(TransactionEntity).values(transaction).orIgnore(params.external_id !== undefined).execute();
+    if (transaction.id !== undefined) return transaction;
+    const earlier = params.external_id === undefined ? null : await this.byExternalId(manager, row.id, params.external_id);
+    if (!earlier) throw new Error(`the booking on client #${row.id} was not inserted and no earlier one has its external_id`);
+    await manager.createQueryBuilder().update(ClientEntity).set({ balance: client.balance }).where({ id: row.id }).updateEntity(false).execute();
+    return earlier;
+  }
+
+  /** Runs `fn` in the open transaction (an API call's unit of work on PostgreSQL), else in one of its own. */
+  private withinTransaction<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.db.inTransaction() ? fn(this.db.manager) : this.db.transaction(fn);
+  }
+
+  private transactionOf(
+    manager: EntityManager,
+    params: CreateTransactionParams,
+    client: { id: number; resellers_id: number | null },
+    currencyId: number,
+    rate: Decimal,
+    clientAmount: Decimal,
+    dt: Date,
+  ): TransactionEntity {
+    return manager.create(TransactionEntity, {
+      clients_id: client.id,
+      resellers_id: client.resellers_id,
+      type: params.type,
+      amount: params.amount,
+      currencies_id: currencyId,
+      client_amount: clientAmount,
+      rate,
+      dt,
+      notes: params.notes ?? null,
+      external_id: params.external_id ?? null,
+    });
+  }
+
+  private byExternalId(manager: EntityManager, clientId: number, externalId: string): Promise<TransactionEntity | null> {
+    return manager
+      .createQueryBuilder(TransactionEntity, 'transaction')
+      .where('transaction.clients_id = :clientId AND transaction.external_id = :externalId', { clientId, externalId })
+      .getOne();
+  }
+
+  /**
+   * Inserts the booking and fills in its id and c_dt. PostgreSQL returns them with the insert.
+   * TypeORM gives SQLite no RETURNING and would read the row again: there the database is this
+   * process, so c_dt is its clock's now (as SQLite's own now() would be) and the id the rowid
+   * the insert reports.
+   */
+  private async insert(manager: EntityManager, transaction: TransactionEntity): Promise<void> {
+    const sqlite = this.db.dialect === 'sqlite';
+    if (sqlite) transaction.c_dt = new Date();
+    const inserted = await manager.createQueryBuilder().insert().into(TransactionEntity).values(transaction).updateEntity(!sqlite).execute();
+    if (sqlite) transaction.id = Number(inserted.raw);
   }
 
   get(id: number): Promise<TransactionEntity> {
@@ -94,9 +190,5 @@ export class TransactionsService {
       if (!(error instanceof NotFound)) throw error;
       throw new BusinessRuleViolation('currencies-rate-missing', `no exchange rate from currency #${from} to #${to} at that time`);
     }
-  }
-
-  private byExternalId(clientId: number, externalId: string): Promise<TransactionEntity> {
-    return this.transactions.findOneByOrFail({ clients_id: clientId, external_id: externalId });
   }
 }
