@@ -62,15 +62,31 @@ export class PassportAuthenticator extends Authenticator {
   }
 
 
+  /** Lookups of keys in progress: requests with the same key wait for it, then read the cache. */
+  private readonly lookups = new Map<string, Promise<unknown>>();
+
   /**
    * A key seen in the last second is answered from the cache, before passport and the database;
    * anything else is looked up in every reseller: whose it is is not limited by anyone's reach yet.
+   * When a key's entry expires under load, one request looks it up and the others wait for it.
    */
   async authenticate(request: HttpRequest): Promise<Principal> {
     const key = request.headers['x-api-key'];
-    const cached = typeof key === 'string' && key !== '' ? this.fromCache(hashApiKey(key), request) : undefined;
+    const hash = typeof key === 'string' && key !== '' ? hashApiKey(key) : undefined;
+    let cached = hash === undefined ? undefined : this.fromCache(hash, request);
+    const pending = hash === undefined || cached !== undefined ? undefined : this.lookups.get(hash);
+    if (pending) {
+      await pending;
+      cached = this.fromCache(hash!, request);
+    }
     if (cached === false) throw new AuthenticationFailed(API_KEY_FAILED);
-    return cached ?? this.tenancy.runAs(Principal.system('authentication'), () => this.authenticateAs(request));
+    if (cached) return cached;
+    const lookup = this.tenancy.runAs(Principal.system('authentication'), () => this.authenticateAs(request));
+    if (hash !== undefined && !this.lookups.has(hash)) {
+      const settled = lookup.catch(() => undefined).finally(() => this.lookups.delete(hash));
+      this.lookups.set(hash, settled);
+    }
+    return lookup;
   }
 
   /** The cached caller of a key (false: cached, but not from this address), or undefined when not cached. */
