@@ -1,4 +1,7 @@
 import { ObjectLiteral, QueryBuilder, Repository } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
+import type { EntityMetadata } from 'typeorm/metadata/EntityMetadata';
+import { DriverUtils } from 'typeorm/driver/DriverUtils';
 import { RawSqlResultsToEntityTransformer } from 'typeorm/query-builder/transformer/RawSqlResultsToEntityTransformer';
 import { Broadcaster } from 'typeorm/subscriber/Broadcaster';
 import { resellerLimitOf } from './reseller-limited.decorator';
@@ -8,9 +11,12 @@ import { currentReach } from './tenancy';
 interface Prepared {
   sql: string;
   expressionMap: QueryBuilder<ObjectLiteral>['expressionMap'];
-  /** For an entity without relations (nothing lazy to bind to a query runner): one transformer, its column map kept. */
-  transformer?: RawSqlResultsToEntityTransformer;
+  /** For a flat entity (no relations, embeddeds or inheritance): each column's alias in the row. */
+  columns?: [alias: string, column: ColumnMetadata][];
 }
+
+const isFlat = (metadata: EntityMetadata) =>
+  metadata.relations.length === 0 && metadata.embeddeds.length === 0 && metadata.childEntityMetadatas.length === 0 && !metadata.discriminatorColumn;
 
 /** Distinct reaches are few (one per reseller tree in use); past this many the cache starts over. */
 const MOST_PREPARED = 1000;
@@ -30,10 +36,25 @@ export class FindById {
     const rows = (await manager.query(prepared.sql, [id])) as ObjectLiteral[];
     if (rows.length === 0) return null;
     const queryRunner = manager.queryRunner ?? manager.connection.createQueryRunner();
-    const transformer = prepared.transformer ?? new RawSqlResultsToEntityTransformer(prepared.expressionMap, manager.connection.driver, [], queryRunner);
-    const [entity] = transformer.transform(rows, prepared.expressionMap.mainAlias!) as E[];
+    const entity = prepared.columns
+      ? this.hydrate<E>(repository, prepared.columns, rows[0])
+      : (new RawSqlResultsToEntityTransformer(prepared.expressionMap, manager.connection.driver, [], queryRunner).transform(
+          rows,
+          prepared.expressionMap.mainAlias!,
+        )[0] as E);
     // afterLoad listeners and subscribers (the tenancy check among them) see it as after any find.
     await new Broadcaster(queryRunner).broadcast('Load', metadata, [entity]);
+    return entity;
+  }
+
+  /** What TypeORM's transformer does for a flat entity's one row: each selected column hydrated by the driver. */
+  private hydrate<E extends ObjectLiteral>(repository: Repository<E>, columns: [string, ColumnMetadata][], row: ObjectLiteral): E {
+    const { metadata, manager } = repository;
+    const entity = metadata.create(undefined, { fromDeserializer: true }) as E;
+    for (const [alias, column] of columns) {
+      const value: unknown = row[alias];
+      if (value !== undefined) column.setEntityValue(entity, manager.connection.driver.prepareHydratedValue(value, column));
+    }
     return entity;
   }
 
@@ -49,12 +70,10 @@ export class FindById {
       const [sql, parameters] = query.getQueryAndParameters();
       if (parameters.length !== 1) throw new Error(`find by id of ${alias} does not bind exactly the id: ${sql}`);
       const { metadata, manager } = repository;
-      const flat = metadata.relations.length === 0 && metadata.embeddeds.length === 0;
-      prepared = {
-        sql,
-        expressionMap: query.expressionMap,
-        ...(flat && { transformer: new RawSqlResultsToEntityTransformer(query.expressionMap, manager.connection.driver, [], undefined) }),
-      };
+      const columns = metadata.columns
+        .filter((column) => !column.isVirtual)
+        .map((column): [string, ColumnMetadata] => [DriverUtils.buildAlias(manager.connection.driver, undefined, alias, column.databaseName), column]);
+      prepared = { sql, expressionMap: query.expressionMap, ...(isFlat(metadata) && { columns }) };
       if (this.prepared.size >= MOST_PREPARED) this.prepared.clear();
       this.prepared.set(key, prepared);
     }
