@@ -287,16 +287,30 @@ async function main() {
         for (const kind of kinds) await hotPath({ adapter, kind, port: 3997, dir, rows, servers });
       }
     }
-    for (const [section, script, port] of [
-      ['bookings', 'bench-bookings.js', 3986],
-      ['search', 'bench-search.js', 3990],
-    ]) {
-      if (!ONLY.has(section)) continue;
-      const path = join(__dirname, script);
-      if (!existsSync(path)) continue;
+    if (ONLY.has('bookings')) {
+      const bookings = require('./bench-bookings.js');
       for (const kind of kinds) {
-        const found = await require(path).run({ kind, port, apiKey: API_KEY, seconds: SECONDS, connections: 50 });
-        for (const row of [].concat(found)) rows.push({ section, server: `express, ${kind}`, ...row });
+        for (const scenario of ['rpc', 'rest']) {
+          const row = await bookings.run({ kind, port: 3986, apiKey: API_KEY, seconds: SECONDS, connections: 50, scenario });
+          rows.push({
+            section: 'bookings',
+            server: `express, ${kind}`,
+            scenario: row.scenario.replace(/^[^:]+: /, ''),
+            rps: row.rps,
+            p50_ms: row.p50,
+            p99_ms: row.p99,
+            failed: row.errors,
+            cpu_us_per_request: Math.round(row.cpuMsPerRequest * 1000),
+            db_round_trips: row.roundTripsPerRequest,
+          });
+          for (const failure of row.failures) console.log(`bookings, ${kind}, ${scenario}: ${failure}`);
+        }
+      }
+    }
+    if (ONLY.has('search') && existsSync(join(__dirname, 'bench-search.js'))) {
+      for (const kind of kinds) {
+        const found = await require('./bench-search.js').run({ kind, port: 3990, apiKey: API_KEY, seconds: SECONDS });
+        for (const row of [].concat(found)) rows.push({ section: 'search', server: `express, ${kind}`, ...row });
       }
     }
   } finally {
