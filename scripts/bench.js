@@ -29,6 +29,8 @@ const CLIENTS = 10000;
 const FLOOR_KEY = 'bench-key';
 const API_KEY = 'bench-admin-key-0123456789';
 const CLOCK_TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
+// The project's servers run as `npm run start:prod` runs them: with its Node.js flags.
+const SERVER_FLAGS = require('../package.json').scripts['start:prod'].split(' ').filter((word) => word.startsWith('--'));
 
 /** Whether something already answers on the port (a server left over would be measured instead). */
 const answers = (port, path = '/') =>
@@ -74,9 +76,10 @@ class Server {
 /** Starts a script and resolves once `readyPath` answers 200 on `port`, with how long that took. */
 async function start(name, script, env, port, { readyPath = '/', args = [] } = {}) {
   if (await answers(port)) throw new Error(`port ${port} is taken: stop what listens there first`);
-  const profile = process.env.BENCH_PROFILE && script.includes('dist/') ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const project = script.includes('dist/');
+  const profile = process.env.BENCH_PROFILE && project ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [...profile, ...args, script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(project ? SERVER_FLAGS : []), ...profile, ...args, script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const collect = (chunk) => (output += chunk);
   child.stdout.on('data', collect);

@@ -1,12 +1,18 @@
 import type { INestApplication } from '@nestjs/common';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/config';
-import { createExpressApp } from './platform/http/adapters/express';
-import { createFastifyApp } from './platform/http/adapters/fastify';
 import { JsonLogger } from './platform/logging/json-logger';
 
-/** Builds the application on the configured HTTP adapter, initialised and ready to listen: used by main.ts and by the tests. */
+/**
+ * Builds the application on the configured HTTP adapter, initialised and ready to listen: used by
+ * main.ts and by the tests. Only the adapter in use is loaded (each brings its framework).
+ */
 export async function createApp(config: AppConfig, logger = new JsonLogger(config.logLevel)): Promise<INestApplication> {
   const module = AppModule.forRoot(config);
-  return config.httpAdapter === 'fastify' ? createFastifyApp(module, config, logger) : createExpressApp(module, config, logger);
+  if (config.httpAdapter === 'fastify') {
+    const { createFastifyApp } = require('./platform/http/adapters/fastify') as typeof import('./platform/http/adapters/fastify');
+    return createFastifyApp(module, config, logger);
+  }
+  const { createExpressApp } = require('./platform/http/adapters/express') as typeof import('./platform/http/adapters/express');
+  return createExpressApp(module, config, logger);
 }

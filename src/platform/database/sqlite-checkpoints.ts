@@ -35,7 +35,12 @@ export function checkpointSqliteInBackground(dataSource: DataSource): void {
   const file = dataSource.options.type === 'better-sqlite3' ? dataSource.options.database : undefined;
   if (file === undefined || file === ':memory:') return;
   const connection = (dataSource.driver as unknown as { databaseConnection: { open: boolean; pragma(sql: string): unknown } }).databaseConnection;
-  const worker = new Worker(WORKER, { eval: true, workerData: { file, sqlite: require.resolve('better-sqlite3'), everyMs: CHECKPOINT_EVERY_MS } });
+  const worker = new Worker(WORKER, {
+    eval: true,
+    workerData: { file, sqlite: require.resolve('better-sqlite3'), everyMs: CHECKPOINT_EVERY_MS },
+    // It holds next to nothing: a small heap keeps its share of the process's memory small.
+    resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
+  });
   worker.unref();
   connection.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
   // A worker that could not start or died: the shared connection checkpoints as SQLite does by default.
