@@ -1,3 +1,4 @@
+import type { QueryRunner, TransactionCommitEvent } from 'typeorm';
 import type { Principal } from '../../../platform/auth/principal';
 import type { Database } from '../../../platform/database/database';
 import { ResellerEntity } from '../resellers/reseller.entity';
@@ -151,5 +152,29 @@ describe('PrincipalCache', () => {
     let kept = 0;
     for (let i = 0; i < 10_000; i++) if (principals.get(`k${i}`, T0)) kept++;
     expect(kept).toBe(10_000);
+  });
+
+  it('clears again when a transaction that wrote users commits: what was read before the commit does not outlive it', () => {
+    const { cache: principals } = cache();
+    const transaction = { isTransactionActive: true } as unknown as QueryRunner;
+    principals.afterUpdate({ metadata: { target: UserEntity }, queryRunner: transaction });
+    // A lookup in the gap between the UPDATE and the COMMIT reads the committed (old) row, and stores it.
+    principals.set('k', caller(1), principals.current(), T0);
+    // A savepoint inside the transaction is released: still uncommitted, the entry stays.
+    principals.afterTransactionCommit({ queryRunner: transaction } as TransactionCommitEvent);
+    expect(principals.get('k', T0)).toEqual(expect.objectContaining({ allowedIps: ['10.0.0.0/8'] }));
+    (transaction as { isTransactionActive: boolean }).isTransactionActive = false;
+    principals.afterTransactionCommit({ queryRunner: transaction } as TransactionCommitEvent);
+    expect(principals.get('k', T0)).toBeUndefined();
+  });
+
+  it('leaves the cache alone when a transaction that wrote neither users nor resellers commits', () => {
+    const { cache: principals } = cache();
+    const transaction = { isTransactionActive: true } as unknown as QueryRunner;
+    principals.afterUpdate({ metadata: { target: SettingEntity }, queryRunner: transaction });
+    principals.set('k', caller(1), principals.current(), T0);
+    (transaction as { isTransactionActive: boolean }).isTransactionActive = false;
+    principals.afterTransactionCommit({ queryRunner: transaction } as TransactionCommitEvent);
+    expect(principals.get('k', T0)?.principal.userId).toBe(1);
   });
 });

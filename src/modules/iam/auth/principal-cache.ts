@@ -1,5 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { EntitySubscriberInterface } from 'typeorm';
+import { EntitySubscriberInterface, QueryRunner, TransactionCommitEvent, TransactionRollbackEvent } from 'typeorm';
 import { Database } from '../../../platform/database/database';
 import type { Principal } from '../../../platform/auth/principal';
 import { ResellerEntity } from '../resellers/reseller.entity';
@@ -8,6 +8,9 @@ import { UserEntity } from '../users/user.entity';
 /** How long another server process may go on accepting a key that was just rotated or blocked (SPEC: within one second). */
 const TTL_MS = 1000;
 const MAX_ENTRIES = 10_000;
+
+/** What a write event tells the cache: what was written, and in which transaction. */
+type WriteEvent = { metadata: { target: unknown }; queryRunner?: QueryRunner };
 
 export interface CachedCaller {
   principal: Principal;
@@ -25,6 +28,12 @@ export class PrincipalCache implements OnModuleInit, EntitySubscriberInterface {
   private readonly entries = new Map<string, CachedCaller & { expires: number }>();
   /** Bumped by every clear: a caller read before a clear is not stored after it. */
   private generation = 0;
+  /**
+   * Transactions that wrote users or resellers and have not committed yet. Until they commit,
+   * others still read the old rows (PostgreSQL shows only what is committed): what a lookup reads
+   * in that gap must not outlive the commit, so the cache is cleared again once it is done.
+   */
+  private readonly uncommitted = new WeakSet<QueryRunner>();
 
   constructor(private readonly db: Database) {}
 
@@ -56,19 +65,36 @@ export class PrincipalCache implements OnModuleInit, EntitySubscriberInterface {
   }
 
   // Entity events: users and resellers decide who a key's principal is and what it reaches.
-  afterInsert(event: { metadata: { target: unknown } }): void {
-    this.clearFor(event.metadata.target);
+  afterInsert(event: WriteEvent): void {
+    this.clearFor(event);
   }
 
-  afterUpdate(event: { metadata: { target: unknown } }): void {
-    this.clearFor(event.metadata.target);
+  afterUpdate(event: WriteEvent): void {
+    this.clearFor(event);
   }
 
-  afterRemove(event: { metadata: { target: unknown } }): void {
-    this.clearFor(event.metadata.target);
+  afterRemove(event: WriteEvent): void {
+    this.clearFor(event);
   }
 
-  private clearFor(target: unknown): void {
-    if (target === UserEntity || target === ResellerEntity) this.clear();
+  afterTransactionCommit(event: TransactionCommitEvent): void {
+    this.settle(event.queryRunner);
+  }
+
+  afterTransactionRollback(event: TransactionRollbackEvent): void {
+    this.settle(event.queryRunner);
+  }
+
+  private clearFor({ metadata, queryRunner }: WriteEvent): void {
+    if (metadata.target !== UserEntity && metadata.target !== ResellerEntity) return;
+    this.clear();
+    if (queryRunner?.isTransactionActive) this.uncommitted.add(queryRunner);
+  }
+
+  /** The end of a transaction (not of a savepoint within it): if it wrote users or resellers, clear again. */
+  private settle(queryRunner: QueryRunner): void {
+    if (queryRunner.isTransactionActive || !this.uncommitted.has(queryRunner)) return;
+    this.uncommitted.delete(queryRunner);
+    this.clear();
   }
 }
