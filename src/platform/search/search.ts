@@ -115,7 +115,7 @@ export function ftsQuery(trigrams: readonly string[]): string {
  * (no index, no three-character run) or when matches are many (walking the order finds a page first).
  * Candidates from other resellers' trees are harmless: the search itself is scoped.
  */
-async function quickSearchCandidates<E extends ObjectLiteral, P extends SearchParams>(
+export async function quickSearchCandidates<E extends ObjectLiteral, P extends SearchParams>(
   query: SelectQueryBuilder<E>,
   params: P,
   spec: SearchSpec<P>,
