@@ -93,8 +93,12 @@ export class ClientsSearchIndexes1764028800007 implements MigrationInterface {
     // The schema's default privileges would give the app's role this copy; it reads it through clients_q_ids() only.
     await queryRunner.query(`REVOKE ALL ON "clients_q" FROM PUBLIC, ${APP_ROLE}`);
     await queryRunner.query(`INSERT INTO "clients_q" SELECT id, resellers_id, lower(name), lower(email) FROM "clients"`);
-    await queryRunner.query(`CREATE INDEX "IDX_clients_q_name" ON "clients_q" USING gin ("name" ${trgm}.gin_trgm_ops)`);
-    await queryRunner.query(`CREATE INDEX "IDX_clients_q_email" ON "clients_q" USING gin ("email" ${trgm}.gin_trgm_ops)`);
+    // Every search reads a GIN index's pending list whole: a short one (512 kB, not 4 MB) keeps that to a fraction of a millisecond.
+    for (const column of ['name', 'email']) {
+      await queryRunner.query(
+        `CREATE INDEX "IDX_clients_q_${column}" ON "clients_q" USING gin ("${column}" ${trgm}.gin_trgm_ops) WITH (gin_pending_list_limit = 512)`,
+      );
+    }
     await queryRunner.query(`ANALYZE "clients_q"`);
 
     // Inserts and deletes by statement (a bulk insert copies in one go); an update when it changes what the copy holds.
