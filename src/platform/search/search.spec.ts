@@ -52,10 +52,10 @@ describe('quickSearchTrigrams', () => {
     expect(quickSearchTrigrams(q)).toEqual(trigrams);
   });
 
-  it('keeps at most twelve', () => {
-    expect(quickSearchTrigrams('abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJ')).toEqual([
-      'abc', 'def', 'ghi', 'jkl', 'mno', 'pqr', 'stu', 'vwx', 'yz0', '123', '456', '789',
-    ]);
+  it('keeps the three likely rarest: digits first, then signs', () => {
+    expect(quickSearchTrigrams('abcdefghijklmnopqrstuvwxyz0123456789')).toEqual(['123', '456', '789']);
+    expect(quickSearchTrigrams('johnson4321@')).toEqual(['21@', 'n43', 'joh']);
+    expect(quickSearchTrigrams('a.b@c.d-e fgh ijk')).toEqual(['@c.', 'a.b', 'd-e']);
   });
 });
 

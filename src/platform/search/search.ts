@@ -67,7 +67,9 @@ export function applySearch<E extends ObjectLiteral, P extends SearchParams>(
     const condition = spec.quickSearch.map((column) => `LOWER(${alias}.${column}) LIKE :q ESCAPE '\\'`).join(' OR ');
     query.andWhere(`(${condition})`, { q: likePattern(q) });
     if (candidates) {
-      query.andWhere(candidates.length === 0 ? '1 = 0' : `${alias}.id IN (:...quickSearchIds)`, { quickSearchIds: candidates });
+      // PostgreSQL takes the ids as one array parameter, SQLite as a list (it binds no arrays).
+      const among = query.connection.options.type === 'postgres' ? `= ANY(:quickSearchIds)` : `IN (:...quickSearchIds)`;
+      query.andWhere(candidates.length === 0 ? '1 = 0' : `${alias}.id ${among}`, { quickSearchIds: candidates });
     }
   }
 
@@ -89,10 +91,16 @@ export function candidateLimit(params: SearchParams): number {
   return Math.min(Math.max(20 * (params.offset + params.limit), 1000), 10000);
 }
 
+/** How rare a trigram likely is in names and emails: digits, then signs, are rarer than letters and spaces. */
+function rarity(trigram: string): number {
+  return [...trigram].reduce((score, char) => score + (/\d/.test(char) ? 2 : /[\p{L}\s]/u.test(char) ? 0 : 1), 0);
+}
+
 /**
- * Trigrams that every text matching q holds (ASCII-case-insensitively, as LIKE matches), at most 12:
- * each literal run between wildcards of at least three characters, covered end to end. None when
- * no run is that long: a trigram index cannot narrow such a q.
+ * Trigrams that every text matching q holds (ASCII-case-insensitively, as LIKE matches): of each
+ * literal run between wildcards of at least three characters, covering it end to end; the three
+ * likely rarest of them (each one more costs the index a list to intersect). None when no run is
+ * that long: a trigram index cannot narrow such a q.
  */
 export function quickSearchTrigrams(q: string): string[] {
   const trigrams = new Set<string>();
@@ -102,7 +110,7 @@ export function quickSearchTrigrams(q: string): string[] {
     for (let i = 0; i + 3 < chars.length; i += 3) trigrams.add(chars.slice(i, i + 3).join(''));
     trigrams.add(chars.slice(-3).join(''));
   }
-  return [...trigrams].slice(0, 12);
+  return [...trigrams].sort((a, b) => rarity(b) - rarity(a)).slice(0, 3);
 }
 
 /** An FTS5 query for rows holding every trigram, each a quoted string (so nothing in q is syntax). */
