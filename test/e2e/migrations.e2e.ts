@@ -19,7 +19,9 @@ describe('migrations', () => {
               : `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1`,
           )
         ).map((row: { name: string }) => row.name);
-      const all = ['clients', 'currencies', 'exchange_rates', 'migrations', 'resellers', 'settings', 'transactions', 'users'];
+      // The clients' quick-search index: a lower-cased copy on PostgreSQL, an FTS5 table and its shadow tables on SQLite.
+      const quickSearch = dataSource.options.type === 'postgres' ? ['clients_q'] : ['clients_q', 'clients_q_config', 'clients_q_data', 'clients_q_idx'];
+      const all = ['clients', ...quickSearch, 'currencies', 'exchange_rates', 'migrations', 'resellers', 'settings', 'transactions', 'users'];
 
       expect((await dataSource.runMigrations()).map((migration) => migration.name)).toEqual(MIGRATIONS.map((migration) => migration.name));
       expect(await tables()).toEqual(all);

@@ -5,6 +5,7 @@ import { CreateClients1764028800003 } from './1764028800003-create-clients';
 import { CreateExchangeRatesAndTransactions1764028800004 } from './1764028800004-create-exchange-rates-and-transactions';
 import { AddUsersTokenVersion1764028800005 } from './1764028800005-add-users-token-version';
 import { ResellerRowLevelSecurity1764028800006 } from './1764028800006-reseller-row-level-security';
+import { ClientsSearchIndexes1764028800007 } from './1764028800007-clients-search-indexes';
 
 /** Every migration in order; the server applies the pending ones at boot. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   CreateExchangeRatesAndTransactions1764028800004,
   AddUsersTokenVersion1764028800005,
   ResellerRowLevelSecurity1764028800006,
+  ClientsSearchIndexes1764028800007,
 ];

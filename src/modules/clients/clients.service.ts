@@ -3,7 +3,7 @@ import { EntityManager, Repository } from 'typeorm';
 import { Database } from '../../platform/database/database';
 import { NotFound } from '../../platform/errors/domain-error';
 import { ReferenceChecks } from '../../platform/database/references';
-import { applySearch, SearchSpec } from '../../platform/search/search';
+import { runSearch, SearchSpec } from '../../platform/search/search';
 import { Tenancy } from '../../platform/tenancy/tenancy';
 import { CurrenciesService } from '../accounting/currencies/currencies.service';
 import { ResellersService } from '../iam/resellers/resellers.service';
@@ -16,6 +16,7 @@ const SEARCH: SearchSpec<SearchClientsParams> = {
   quickSearch: ['name', 'email'],
   lists: { status: 'status', resellers_id: 'resellers_id', currencies_id: 'currencies_id' },
   ranges: { c_dt: 'c_dt' },
+  quickSearchIndex: 'clients_q',
 };
 
 @Injectable()
@@ -50,7 +51,7 @@ export class ClientsService {
   }
 
   search(params: SearchClientsParams): Promise<ClientEntity[]> {
-    return applySearch(this.clients.createQueryBuilder('client'), params, SEARCH).getMany();
+    return runSearch(this.clients.createQueryBuilder('client'), params, SEARCH);
   }
 
   /** Changes only the fields sent, with the client's row locked against a booking that would depend on them. */
