@@ -5,6 +5,8 @@ import type { DataSource } from 'typeorm';
 const CHECKPOINT_EVERY_MS = 100;
 /** Past this many log pages the shared connection checkpoints by itself (SQLite's default is 1000). */
 const BACKSTOP_PAGES = 10_000;
+/** How often the worker refreshes the planner's statistics of tables whose size changed tenfold. */
+const OPTIMIZE_EVERY_MS = 60_000;
 
 // The worker's own connection; PASSIVE never waits for the writer or readers, nor makes them wait.
 const WORKER = `
@@ -19,6 +21,15 @@ setInterval(() => {
     // Busy with another process's checkpoint, or the disk failed: the next tick, or the backstop, will do.
   }
 }, workerData.everyMs);
+// Statistics (sqlite_stat4 samples: only a full ANALYZE takes them) of tables never analysed or
+// grown or shrunk tenfold (a bulk load while the server runs): without them the planner may walk
+// the wrong index for a range. It holds the write lock while it reads (about a second per million
+// rows), which happens only after such a change. A busy database is left for the next minute.
+setInterval(() => {
+  try {
+    db.pragma('optimize = 0x10002');
+  } catch {}
+}, workerData.optimizeEveryMs);
 `;
 
 /**
@@ -37,7 +48,12 @@ export function checkpointSqliteInBackground(dataSource: DataSource): void {
   const connection = (dataSource.driver as unknown as { databaseConnection: { open: boolean; pragma(sql: string): unknown } }).databaseConnection;
   const worker = new Worker(WORKER, {
     eval: true,
-    workerData: { file, sqlite: require.resolve('better-sqlite3'), everyMs: CHECKPOINT_EVERY_MS },
+    workerData: {
+      file,
+      sqlite: require.resolve('better-sqlite3'),
+      everyMs: CHECKPOINT_EVERY_MS,
+      optimizeEveryMs: OPTIMIZE_EVERY_MS,
+    },
     // It holds next to nothing: a small heap keeps its share of the process's memory small.
     resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
   });
