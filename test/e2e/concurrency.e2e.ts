@@ -1,24 +1,11 @@
 import { freePort, ServerProcess } from '../support/server-process';
+import { pooled } from '../support/pooled';
 import { throwawayDatabaseUrl } from '../support/test-app';
 
 const KEY = 'concurrency-test-key-0123456789';
 const BOOKINGS = 300;
 const IN_FLIGHT = 40;
 
-/** Runs the calls with at most `limit` of them in flight at once. */
-async function pooled<T>(calls: (() => Promise<T>)[], limit: number): Promise<T[]> {
-  const results: T[] = new Array(calls.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < calls.length) {
-        const index = next++;
-        results[index] = await calls[index]();
-      }
-    }),
-  );
-  return results;
-}
 
 // Two server processes on one database, as production runs them: the prepaid rule must hold across both.
 describe('concurrent prepaid bookings on two server processes', () => {

@@ -1,4 +1,4 @@
-import { TcpProxy } from '../support/tcp-proxy';
+import { startAppBehindProxy, TcpProxy } from '../support/tcp-proxy';
 import { DATABASE_KIND, startTestApp, TestApp } from '../support/test-app';
 
 const UNAVAILABLE = { message: 'service-unavailable: Service temporarily unavailable, retry later', data: { code: 'service-unavailable' } };
@@ -10,13 +10,7 @@ if (DATABASE_KIND === 'postgres') {
     let proxy: TcpProxy;
 
     beforeAll(async () => {
-      const target = new URL(process.env.TEST_DATABASE_URL!);
-      proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
-      await proxy.start();
-      t = await startTestApp(
-        { DB_POOL_SIZE: '4', DB_ACQUIRE_TIMEOUT_MS: '1000', DB_LOCK_TIMEOUT_MS: '1000', DB_STATEMENT_TIMEOUT_MS: '1000' },
-        (url) => Object.assign(url, { hostname: '127.0.0.1', port: String(proxy.port) }),
-      );
+      ({ t, proxy } = await startAppBehindProxy());
     });
     afterAll(async () => {
       proxy.thaw();

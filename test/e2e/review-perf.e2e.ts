@@ -4,7 +4,8 @@ import Decimal from 'decimal.js';
 import { parse as parseLossless } from 'lossless-json';
 import { aClient, aCurrency, aReseller, aUser } from '../support/factories';
 import { freePort, ServerProcess } from '../support/server-process';
-import { TcpProxy } from '../support/tcp-proxy';
+import { pooled } from '../support/pooled';
+import { startAppBehindProxy, TcpProxy } from '../support/tcp-proxy';
 import { ADMIN_KEY, DATABASE_KIND, HTTP_ADAPTER, startTestApp, TestApp, throwawayDatabaseUrl } from '../support/test-app';
 
 /**
@@ -15,20 +16,6 @@ import { ADMIN_KEY, DATABASE_KIND, HTTP_ADAPTER, startTestApp, TestApp, throwawa
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Runs the calls with at most `limit` of them in flight at once. */
-async function pooled<T>(calls: (() => Promise<T>)[], limit: number): Promise<T[]> {
-  const results: T[] = new Array(calls.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < calls.length) {
-        const index = next++;
-        results[index] = await calls[index]();
-      }
-    }),
-  );
-  return results;
-}
 
 /** A JSON text with every number kept as its exact text. */
 const exactJson = (text: string): any => parseLossless(text, null, (value: string) => value);
@@ -879,13 +866,7 @@ if (DATABASE_KIND === 'postgres') describe('review: a batch of clients.get while
   let proxy: TcpProxy;
 
   beforeAll(async () => {
-    const target = new URL(process.env.TEST_DATABASE_URL!);
-    proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
-    await proxy.start();
-    t = await startTestApp(
-      { DB_POOL_SIZE: '4', DB_ACQUIRE_TIMEOUT_MS: '1000', DB_LOCK_TIMEOUT_MS: '1000', DB_STATEMENT_TIMEOUT_MS: '1000' },
-      (url) => Object.assign(url, { hostname: '127.0.0.1', port: String(proxy.port) }),
-    );
+    ({ t, proxy } = await startAppBehindProxy());
   });
   afterAll(async () => {
     await t.close();

@@ -1,4 +1,5 @@
 import { createServer, Server, Socket, connect } from 'node:net';
+import { startTestApp, TestApp } from './test-app';
 
 /**
  * A TCP proxy in front of a database, for fault tests: it passes traffic through, or freezes it
@@ -69,4 +70,19 @@ export class TcpProxy {
     client.on('close', close).on('error', close);
     upstream.on('close', close).on('error', close);
   }
+}
+
+/**
+ * A test app on TEST_DATABASE_URL's PostgreSQL reached through a proxy the test owns, with short
+ * database timeouts, so a hung or stopped server is answered within about a second.
+ */
+export async function startAppBehindProxy(): Promise<{ t: TestApp; proxy: TcpProxy }> {
+  const target = new URL(process.env.TEST_DATABASE_URL!);
+  const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+  await proxy.start();
+  const t = await startTestApp(
+    { DB_POOL_SIZE: '4', DB_ACQUIRE_TIMEOUT_MS: '1000', DB_LOCK_TIMEOUT_MS: '1000', DB_STATEMENT_TIMEOUT_MS: '1000' },
+    (url) => Object.assign(url, { hostname: '127.0.0.1', port: String(proxy.port) }),
+  );
+  return { t, proxy };
 }
