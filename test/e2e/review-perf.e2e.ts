@@ -357,8 +357,16 @@ describe('review: bookings at their limits', () => {
         expect(rows).toEqual([]);
         continue;
       }
-      // Every booking in the client's currency, at rate 1; the balance their exact sum.
-      for (const row of rows) expect([row.currencies_id, row.rate, row.client_amount]).toEqual([now.currencies_id, '1', row.amount]);
+      // A currency change is refused once anything is booked, so every booking is in the client's
+      // currency now: at rate 1, or (one that asked for USD after the change to EUR) at the USD→EUR rate.
+      const converted = rows.some((row) => row.currencies_id !== now.currencies_id);
+      const usdToEur = converted && exactJson((await t.rpc('accounting.currencies.get_rate', { currencies_id: usd, to_currencies_id: eur })).text).result.rate;
+      for (const row of rows) {
+        const inClientCurrency = row.currencies_id === now.currencies_id;
+        const rate = inClientCurrency ? '1' : usdToEur;
+        expect([row.currencies_id, now.currencies_id, row.rate]).toEqual(inClientCurrency ? [now.currencies_id, now.currencies_id, '1'] : [`${usd}`, `${eur}`, usdToEur]);
+        expect(row.client_amount).toBe(new Decimal(row.amount).times(rate).toDecimalPlaces(8, Decimal.ROUND_HALF_EVEN).toFixed());
+      }
       expect(now.balance).toBe(sumOf(rows.map((row) => row.client_amount)));
     }
   }, 60000);
