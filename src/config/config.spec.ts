@@ -18,6 +18,7 @@ describe('loadConfig', () => {
       trustProxy: false,
       logLevel: 'info',
       shutdownTimeoutMs: 10000,
+      billingTickSeconds: 10,
     });
   });
 

@@ -44,6 +44,8 @@ export interface AppConfig {
   trustProxy: false | number | string;
   logLevel: LogLevel;
   shutdownTimeoutMs: number;
+  /** The billing engine wakes at least this often (SPEC §10); 0 turns it off in this process. */
+  billingTickSeconds: number;
 }
 
 /** Thrown at boot with every bad variable at once, so an operator fixes them in one go. */
@@ -91,6 +93,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     trustProxy: read.trustProxy('TRUST_PROXY'),
     logLevel: read.oneOf('LOG_LEVEL', ['error', 'warn', 'info', 'debug'] as const, 'info'),
     shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT', 10000, 0, 600000),
+    billingTickSeconds: read.int('BILLING_TICK_SECONDS', 10, 0, 86400),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);

@@ -1,6 +1,8 @@
 import { CurrencyEntity } from '../modules/accounting/currencies/currency.entity';
 import { ExchangeRateEntity } from '../modules/accounting/rates/exchange-rate.entity';
 import { TransactionEntity } from '../modules/accounting/transactions/transaction.entity';
+import { PackageEntity } from '../modules/billing/packages/package.entity';
+import { SubscriptionEntity } from '../modules/billing/subscriptions/subscription.entity';
 import { ClientEntity } from '../modules/clients/client.entity';
 import { ResellerEntity } from '../modules/iam/resellers/reseller.entity';
 import { SettingEntity } from '../modules/iam/settings/setting.entity';
@@ -15,4 +17,6 @@ export const ENTITIES = [
   ExchangeRateEntity,
   ClientEntity,
   TransactionEntity,
+  PackageEntity,
+  SubscriptionEntity,
 ];

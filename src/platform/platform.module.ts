@@ -13,6 +13,7 @@ import { RowsInFlight } from './api/rows-in-flight';
 import { ReferenceChecks } from './database/references';
 import { Tenancy } from './tenancy/tenancy';
 import { TimeZones } from './time/time-zones';
+import { Clock } from './time/clock';
 
 const PLATFORM = {
   controllers: [RpcController, DocsController, HealthController],
@@ -23,12 +24,13 @@ const PLATFORM = {
     ResultInterceptor,
     ParamsPipe,
     TimeZones,
+    Clock,
     Tenancy,
     ReferenceChecks,
     RowsInFlight,
     { provide: APP_FILTER, useClass: HttpExceptionFilter },
   ],
-  exports: [TimeZones, Tenancy, ReferenceChecks, RowsInFlight, ResultPresenter, ResultInterceptor, ParamsPipe],
+  exports: [TimeZones, Clock, Tenancy, ReferenceChecks, RowsInFlight, ResultPresenter, ResultInterceptor, ParamsPipe],
 };
 
 /** The domain-free machinery: both protocols, errors, time zones, documents and health. */

@@ -6,6 +6,7 @@ import { CreateExchangeRatesAndTransactions1764028800004 } from './1764028800004
 import { AddUsersTokenVersion1764028800005 } from './1764028800005-add-users-token-version';
 import { ResellerRowLevelSecurity1764028800006 } from './1764028800006-reseller-row-level-security';
 import { ClientsSearchIndexes1764028800007 } from './1764028800007-clients-search-indexes';
+import { CreatePackagesAndSubscriptions1764028800008 } from './1764028800008-create-packages-and-subscriptions';
 
 /** Every migration in order; the server applies the pending ones at boot. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   AddUsersTokenVersion1764028800005,
   ResellerRowLevelSecurity1764028800006,
   ClientsSearchIndexes1764028800007,
+  CreatePackagesAndSubscriptions1764028800008,
 ];

@@ -48,6 +48,10 @@ export class TransactionEntity {
   @Column({ type: 'varchar', length: 128, nullable: true })
   external_id: string | null;
 
+  /** The subscription whose fee this is (read-only); null for manual bookings. */
+  @Column({ type: 'integer', nullable: true })
+  subscriptions_id: number | null;
+
   @CreatedAtColumn()
   c_dt: Date;
 }
