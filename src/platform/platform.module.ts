@@ -14,6 +14,7 @@ import { ReferenceChecks } from './database/references';
 import { Tenancy } from './tenancy/tenancy';
 import { TimeZones } from './time/time-zones';
 import { Clock } from './time/clock';
+import { Readiness } from './health/readiness';
 
 const PLATFORM = {
   controllers: [RpcController, DocsController, HealthController],
@@ -25,12 +26,13 @@ const PLATFORM = {
     ParamsPipe,
     TimeZones,
     Clock,
+    Readiness,
     Tenancy,
     ReferenceChecks,
     RowsInFlight,
     { provide: APP_FILTER, useClass: HttpExceptionFilter },
   ],
-  exports: [TimeZones, Clock, Tenancy, ReferenceChecks, RowsInFlight, ResultPresenter, ResultInterceptor, ParamsPipe],
+  exports: [TimeZones, Clock, Readiness, Tenancy, ReferenceChecks, RowsInFlight, ResultPresenter, ResultInterceptor, ParamsPipe],
 };
 
 /** The domain-free machinery: both protocols, errors, time zones, documents and health. */

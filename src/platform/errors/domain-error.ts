@@ -69,7 +69,11 @@ export class NotFound extends DomainError {
 export class BusinessRuleViolation extends CodedError {
   readonly kind = 'business';
 
-  constructor(code: string, text: string, extra?: ErrorData) {
+  constructor(
+    readonly code: string,
+    text: string,
+    extra?: ErrorData,
+  ) {
     super(code, text, extra);
   }
 }

@@ -65,11 +65,11 @@ export class TransactionsService {
    * balance itself (bookByUpdate); any other booking, or one that update refused, reads the row
    * under the lock first.
    */
-  async book(params: CreateTransactionParams, rule: BookingRule): Promise<TransactionEntity> {
+  async book(params: CreateTransactionParams, rule: BookingRule, subscriptionId: number | null = null): Promise<TransactionEntity> {
     const dt = params.dt ?? new Date();
     if (params.currencies_id !== undefined) await this.currencies.get(params.currencies_id);
     if (this.db.dialect === 'postgres' && params.currencies_id === undefined) {
-      const booked = await this.withinTransaction((manager) => this.bookByUpdate(manager, params, rule, dt));
+      const booked = await this.withinTransaction((manager) => this.bookByUpdate(manager, params, rule, dt, subscriptionId));
       if (booked) return booked;
     }
     return this.clients.withLocked(params.clients_id, async (client, manager) => {
@@ -81,7 +81,7 @@ export class TransactionsService {
       const { rate } = await this.conversion(currencyId, client.currencies_id, dt);
       const clientAmount = clientAmountOf(params.amount, rate);
       const balance = balanceAfter(client, clientAmount, rule);
-      const transaction = this.transactionOf(manager, params, client, currencyId, rate, clientAmount, dt);
+      const transaction = this.transactionOf(manager, params, client, currencyId, rate, clientAmount, dt, subscriptionId);
       await this.insert(manager, transaction);
       await manager.createQueryBuilder().update(ClientEntity).set({ balance }).where({ id: client.id }).updateEntity(false).execute();
       return transaction;
@@ -98,7 +98,13 @@ export class TransactionsService {
    * and the locked path answers exactly. An earlier booking with the external_id is met by the
    * insert, under the lock, as there: the balance then goes back to what it was.
    */
-  private async bookByUpdate(manager: EntityManager, params: CreateTransactionParams, rule: BookingRule, dt: Date): Promise<TransactionEntity | undefined> {
+  private async bookByUpdate(
+    manager: EntityManager,
+    params: CreateTransactionParams,
+    rule: BookingRule,
+    dt: Date,
+    subscriptionId: number | null,
+  ): Promise<TransactionEntity | undefined> {
     const clientAmount = clientAmountOf(params.amount, ONE);
     const update = manager
       .createQueryBuilder()
@@ -116,7 +122,7 @@ export class TransactionsService {
     if (!row) return undefined;
     const client = before({ ...row, balance: new Decimal(row.balance), credit: new Decimal(row.credit) }, clientAmount);
     balanceAfter(client, clientAmount, rule);
-    const transaction = this.transactionOf(manager, params, row, row.currencies_id, ONE, clientAmount, dt);
+    const transaction = this.transactionOf(manager, params, row, row.currencies_id, ONE, clientAmount, dt, subscriptionId);
     // With an external_id, ON CONFLICT DO NOTHING: the insert itself meets an earlier booking with
     // it (the unique key), committed since every booking takes the row lock this one holds.
     await manager.createQueryBuilder().insert().into(TransactionEntity).values(transaction).orIgnore(params.external_id !== undefined).execute();
@@ -140,6 +146,7 @@ export class TransactionsService {
     rate: Decimal,
     clientAmount: Decimal,
     dt: Date,
+    subscriptionId: number | null,
   ): TransactionEntity {
     return manager.create(TransactionEntity, {
       clients_id: client.id,
@@ -152,7 +159,13 @@ export class TransactionsService {
       dt,
       notes: params.notes ?? null,
       external_id: params.external_id ?? null,
+      subscriptions_id: subscriptionId,
     });
+  }
+
+  /** The client's booking with this external_id, if any (in the open transaction). */
+  byExternalIdOf(clientId: number, externalId: string): Promise<TransactionEntity | null> {
+    return this.byExternalId(this.db.manager, clientId, externalId);
   }
 
   private byExternalId(manager: EntityManager, clientId: number, externalId: string): Promise<TransactionEntity | null> {
