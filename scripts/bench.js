@@ -10,7 +10,7 @@
 // Sections: hot path (clients.get over JSON-RPC and REST, single and batched, both adapters),
 // bookings, and clients.search at 10k and 1M rows (scripts/bench-*.js), each on SQLite and, when
 // BENCH_DATABASE_URL names a PostgreSQL server, on PostgreSQL. Writes bench/results.json.
-// Environment: BENCH_SECONDS (5), BENCH_ONLY (comma list of sections: hot,bookings,search),
+// Environment: BENCH_SECONDS (5), BENCH_ONLY (comma list of sections: hot,bookings,billing,search),
 // BENCH_PROFILE (a directory: CPU profiles of the project servers).
 const { spawn } = require('node:child_process');
 const { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
@@ -24,7 +24,7 @@ const { Client } = require('pg');
 const ROOT = resolve(__dirname, '..');
 const SHARED = resolve(ROOT, process.env.BENCH_SHARED ?? '../shared/bench');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'hot,bookings,search').split(','));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'hot,bookings,billing,search').split(','));
 const CLIENTS = 10000;
 const FLOOR_KEY = 'bench-key';
 const API_KEY = 'bench-admin-key-0123456789';
@@ -310,6 +310,9 @@ async function main() {
         }
       }
     }
+    if (ONLY.has('billing')) {
+      for (const kind of kinds) rows.push(await require('./bench-billing.js').run({ kind, port: 3984 }));
+    }
     if (ONLY.has('search') && existsSync(join(__dirname, 'bench-search.js'))) {
       for (const kind of kinds) {
         const found = await require('./bench-search.js').run({ kind, port: 3990, apiKey: API_KEY, seconds: SECONDS });
@@ -320,13 +323,18 @@ async function main() {
     await Promise.all(servers.map((server) => server.stop()));
     rmSync(dir, { recursive: true, force: true });
   }
-  const results = withRatios(rows);
+  // A run of some sections keeps the other sections' rows of the last run (each row says when it was measured).
+  const measured = new Set(rows.map((row) => row.section));
+  const file = join(ROOT, 'bench/results.json');
+  const earlier = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : { results: [] };
+  const kept = earlier.results.filter((row) => !measured.has(row.section)).map((row) => ({ ...row, when: row.when ?? earlier.when }));
+  const results = [...kept, ...withRatios(rows).map((row) => ({ ...row, when: new Date().toISOString() }))];
   mkdirSync(join(ROOT, 'bench'), { recursive: true });
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node.js ${process.version}`;
-  writeFileSync(join(ROOT, 'bench/results.json'), `${JSON.stringify({ when: new Date().toISOString(), machine, seconds: SECONDS, results }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ when: new Date().toISOString(), machine, seconds: SECONDS, results }, null, 2)}\n`);
   console.log(`\n${machine}; ${SECONDS} s per scenario, 50 connections unless named; written to bench/results.json\n`);
   console.table(
-    results.map(({ section, server, scenario, ...measured }) => ({ section, server, scenario, ...measured })),
+    results.map(({ section, server, scenario, when: _when, ...measured }) => ({ section, server, scenario, ...measured })),
   );
 }
 

@@ -1,0 +1,167 @@
+// The billing engine at scale (after `npm run build`): 100,000 subscriptions fall due at once, on a
+// fresh SQLite file or (with BENCH_DATABASE_URL) a fresh PostgreSQL database; the built server
+// starts with the engine on and books them. Reported: fees booked per second as the engine's own
+// run report measures it (booked / duration), the wall time until nothing is due, and a check that
+// every fee is booked exactly once (any mismatch is a failure).
+//
+//   node scripts/bench-billing.js     BENCH_ONLY=sqlite|postgres, BENCH_SUBSCRIPTIONS (100000)
+//   require('./bench-billing').run({ kind, port })   → a row
+//
+// Ports 3984-3985 only.
+const { spawn } = require('node:child_process');
+const { mkdtempSync, rmSync } = require('node:fs');
+const http = require('node:http');
+const { tmpdir } = require('node:os');
+const { join, resolve } = require('node:path');
+
+const ROOT = resolve(__dirname, '..');
+const SUBSCRIPTIONS = Number(process.env.BENCH_SUBSCRIPTIONS ?? 100_000);
+const API_KEY = 'bench-billing-admin-key-0123456789';
+
+const answers = (port) =>
+  new Promise((done) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/health/live' }, (res) => (res.resume(), done(true)));
+    req.on('error', () => done(false));
+  });
+
+/** The built server with the given environment; resolves once it answers. */
+async function startServer(url, port, env) {
+  if (![3984, 3985].includes(port)) throw new Error(`port ${port}: this bench uses ports 3984-3985 only`);
+  if (await answers(port)) throw new Error(`port ${port} is taken: stop what listens there first`);
+  const child = spawn(process.execPath, ['dist/src/main.js'], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: url, PORT: String(port), HOST: '127.0.0.1', ADMIN_API_KEY: API_KEY, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  child.output = () => output;
+  const deadline = Date.now() + 60_000;
+  while (!(await answers(port))) {
+    if (child.exitCode !== null) throw new Error(`the server exited: ${output}`);
+    if (Date.now() > deadline) throw new Error(`the server did not start: ${output}`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  return child;
+}
+
+const stop = (child) => (child.exitCode !== null ? Promise.resolve() : new Promise((done) => (child.once('exit', done), child.kill('SIGTERM'))));
+
+/** A fresh database, and a function answering one number from SQL on it. */
+async function freshDatabase(kind) {
+  if (kind === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'billing-bench-engine-'));
+    const file = join(dir, 'billing.sqlite');
+    const Sqlite = require('better-sqlite3');
+    let db;
+    const open = () => (db ??= new Sqlite(file)).pragma('busy_timeout = 10000');
+    return {
+      url: `sqlite:${file}`,
+      exec: async (sql) => (open(), db.exec(sql)),
+      one: async (sql) => (open(), Number(Object.values(db.prepare(sql).get())[0])),
+      drop: async () => (db?.close(), rmSync(dir, { recursive: true, force: true })),
+    };
+  }
+  if (!process.env.BENCH_DATABASE_URL) throw new Error('BENCH_DATABASE_URL is not set');
+  const { Client } = require('pg');
+  const name = `bench_billing_${process.pid}_${Date.now()}`;
+  const admin = new Client({ connectionString: process.env.BENCH_DATABASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(process.env.BENCH_DATABASE_URL);
+  url.pathname = `/${name}`;
+  let db;
+  const open = async () => {
+    if (!db) {
+      db = new Client({ connectionString: url.toString() });
+      await db.connect();
+    }
+    return db;
+  };
+  return {
+    url: url.toString(),
+    exec: async (sql) => (await open()).query(sql),
+    one: async (sql) => Number(Object.values((await (await open()).query(sql)).rows[0])[0]),
+    drop: async () => {
+      await db?.end();
+      await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+/**
+ * One run: migrate (the server, engine off), seed SUBSCRIPTIONS clients each with a monthly
+ * subscription whose first period began an hour ago, then start the server with the engine on and
+ * wait until nothing is due.
+ */
+async function run({ kind, port = 3984 }) {
+  const database = await freshDatabase(kind);
+  try {
+    await stop(await startServer(database.url, port, { BILLING_TICK_SECONDS: '0' }));
+    const postgres = kind === 'postgres';
+    const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
+    const startDt = postgres ? `'${hourAgo}'` : `'${hourAgo.replace('T', ' ').replace('Z', '')}'`;
+    const series = postgres
+      ? `generate_series(1, ${SUBSCRIPTIONS}) AS seq(i)`
+      : `(WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < ${SUBSCRIPTIONS}) SELECT i FROM seq) AS seq`;
+    await database.exec(`INSERT INTO currencies (name) VALUES ('USD')`);
+    await database.exec(`INSERT INTO resellers (name) VALUES ('Bench reseller')`);
+    await database.exec(`INSERT INTO packages (name, currencies_id, period, subscription_fee) VALUES ('Monthly', 1, 'P1M', '9.99')`);
+    await database.exec(
+      `INSERT INTO clients (name, resellers_id, currencies_id, credit) SELECT 'Client ' || i, CASE WHEN i % 2 = 1 THEN 1 END, 1, '100' FROM ${series}`,
+    );
+    await database.exec(`INSERT INTO subscriptions (clients_id, resellers_id, packages_id, start_dt, due_dt) SELECT id, resellers_id, 1, ${startDt}, ${startDt} FROM clients`);
+    if (postgres) await database.exec('ANALYZE');
+
+    const began = Date.now();
+    const server = await startServer(database.url, port, { BILLING_TICK_SECONDS: '1' });
+    try {
+      while ((await database.one(`SELECT count(*) FROM subscriptions WHERE next_period = 0`)) > 0) {
+        if (server.exitCode !== null) throw new Error(`the server stopped: ${server.output().slice(-3000)}`);
+        await new Promise((done) => setTimeout(done, 250));
+      }
+      const wallSeconds = (Date.now() - began) / 1000;
+      const reports = server
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{') && line.includes('"billing run"'))
+        .map((line) => JSON.parse(line));
+      const booked = reports.reduce((sum, report) => sum + report.booked, 0);
+      const runMs = reports.reduce((sum, report) => sum + report.duration_ms, 0);
+      const fees = await database.one('SELECT count(*) FROM transactions WHERE subscriptions_id IS NOT NULL');
+      const distinct = await database.one('SELECT count(DISTINCT external_id) FROM transactions WHERE subscriptions_id IS NOT NULL');
+      const wrongBalances = await database.one(
+        postgres ? `SELECT count(*) FROM clients WHERE balance <> -9.99` : `SELECT count(*) FROM clients WHERE balance <> '-9.99'`,
+      );
+      const failed = (fees !== SUBSCRIPTIONS ? 1 : 0) + (distinct !== fees ? 1 : 0) + (booked !== SUBSCRIPTIONS ? 1 : 0) + wrongBalances;
+      return {
+        section: 'billing',
+        server: `express, ${kind}`,
+        scenario: `engine: ${SUBSCRIPTIONS.toLocaleString('en')} subscriptions due at once`,
+        fees_per_s: Math.round((booked / runMs) * 1000),
+        wall_s: Number(wallSeconds.toFixed(1)),
+        failed,
+      };
+    } finally {
+      await stop(server);
+    }
+  } finally {
+    await database.drop();
+  }
+}
+
+if (require.main === module) {
+  (async () => {
+    const kinds = (process.env.BENCH_ONLY ?? `sqlite${process.env.BENCH_DATABASE_URL ? ',postgres' : ''}`).split(',');
+    const rows = [];
+    for (const kind of kinds) rows.push(await run({ kind }));
+    console.table(rows);
+  })().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+} else {
+  module.exports = { run };
+}
