@@ -4,6 +4,7 @@ import { ConfigModule } from './config/config.module';
 import type { AppConfig } from './config/config';
 import { AccountingModule } from './modules/accounting/accounting.module';
 import { TransactionsModule } from './modules/accounting/transactions/transactions.module';
+import { BillingModule } from './modules/billing/billing.module';
 import { ClientsModule } from './modules/clients/clients.module';
 import { IamModule } from './modules/iam/iam.module';
 import { ApiAuthGuard } from './platform/auth/auth.guard';
@@ -15,7 +16,17 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, PlatformModule.forRoot([IamModule]), IamModule, AccountingModule, ClientsModule, TransactionsModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        PlatformModule.forRoot([IamModule]),
+        IamModule,
+        AccountingModule,
+        // Before ClientsModule: its routes (/clients/subscriptions) must be registered before /clients/:id.
+        BillingModule,
+        ClientsModule,
+        TransactionsModule,
+      ],
       providers: [{ provide: APP_GUARD, useClass: ApiAuthGuard }],
     };
   }

@@ -102,8 +102,8 @@ describe('recurring billing', () => {
     const created = await subscribe({ clients_id: poor.id, packages_id: pkg.id });
     expect(created).toMatchObject({ condition: 'new', status: 'pending', last_error: 'low-balance', periods_start_dt: null });
     expect(await fees(created.id)).toEqual([]);
-    // The activation and the first period go together or not at all: 10.99 is needed, 10.98 is not enough.
-    await t.rpc('accounting.transactions.create', { clients_id: poor.id, type: 'payment', amount: '10.98' });
+    // The activation and the first period go together or not at all: 11 is needed, 10.99 is not enough.
+    await t.rpc('accounting.transactions.create', { clients_id: poor.id, type: 'payment', amount: '10.99' });
     setNow('2026-06-01T00:01:00Z');
     await engine.runOnce();
     expect([(await fees(created.id)).length, (await getSubscription(created.id)).status]).toEqual([0, 'pending']);

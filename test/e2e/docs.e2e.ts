@@ -79,8 +79,10 @@ describe('API documents', () => {
       'Currency',
       'ExchangeRate',
       'JwtToken',
+      'Package',
       'RateInEffect',
       'Reseller',
+      'Subscription',
       'Transaction',
       'User',
     ]);

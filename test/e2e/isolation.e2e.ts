@@ -1,6 +1,6 @@
 import { MethodRegistry, RegisteredMethod } from '../../src/platform/api/method-registry';
 import { call, Outcome, PROTOCOLS } from '../support/calls';
-import { aClient, aCurrency, aReseller, aTransaction, aUser } from '../support/factories';
+import { aClient, aCurrency, aPackage, aReseller, aSubscription, aTransaction, aUser, FAR_FUTURE } from '../support/factories';
 import { ADMIN_KEY, startTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -48,6 +48,18 @@ const aClientIn = async (w: World, place: Place) =>
   (await aClient(w.t, { currencies_id: w.currency, resellers_id: w.reseller[place] })).id;
 const aTransactionIn = async (w: World, place: Place) =>
   (await aTransaction(w.t, { clients_id: await aClientIn(w, place), amount: '5' })).id;
+const aPackageIn = async (w: World, place: Place) => (await aPackage(w.t, { currencies_id: w.currency, resellers_id: w.reseller[place] })).id;
+/** The package a client seeded below may subscribe to: one of its own reseller (the only kind every caller who reaches the client reaches too). */
+const packageOfClient = new Map<number, number>();
+const aClientWithPackageIn = async (w: World, place: Place) => {
+  const client = await aClientIn(w, place);
+  packageOfClient.set(client, await aPackageIn(w, place));
+  return client;
+};
+const aSubscriptionIn = async (w: World, place: Place) => {
+  const client = await aClientWithPackageIn(w, place);
+  return (await aSubscription(w.t, { clients_id: client, packages_id: packageOfClient.get(client)! })).id;
+};
 const aRate = async (w: World) =>
   (await w.t.rpc('accounting.currencies.rates.create', { currencies_id: w.currency, to_currencies_id: (await aCurrency(w.t, currencyCode())).id, rate: '2' }))
     .body.result.id as number;
@@ -128,6 +140,33 @@ const MATRIX: Record<string, Line> = {
   'clients.update': { kind: 'target', objectName: 'clients', seed: aClientIn, params: (id) => ({ id, credit: '15.5' }) },
   'clients.delete': { kind: 'target', objectName: 'clients', seed: aClientIn, params: (id) => ({ id }) },
   'clients.archive': { kind: 'target', objectName: 'clients', seed: aClientIn, params: (id) => ({ id }) },
+
+  'packages.create': {
+    kind: 'create',
+    params: (w, place) => ({ name: fresh('package'), currencies_id: w.currency, period: 'P1M', ...(place && { resellers_id: w.reseller[place] }) }),
+    placedIn: (created) => created.resellers_id,
+  },
+  'packages.search': { kind: 'search', seed: aPackageIn },
+  'packages.get': { kind: 'target', objectName: 'packages', seed: aPackageIn, params: (id) => ({ id }) },
+  'packages.update': { kind: 'target', objectName: 'packages', seed: aPackageIn, params: (id) => ({ id, subscription_fee: '12.5' }) },
+  'packages.delete': { kind: 'target', objectName: 'packages', seed: aPackageIn, params: (id) => ({ id }) },
+
+  'clients.subscriptions.create': {
+    kind: 'related',
+    objectName: 'clients',
+    seed: aClientWithPackageIn,
+    // A missing client is not found before its package is looked at.
+    params: (id) => ({ clients_id: id, packages_id: packageOfClient.get(id) ?? 1, start_dt: FAR_FUTURE }),
+  },
+  'clients.subscriptions.search': { kind: 'search', seed: aSubscriptionIn },
+  'clients.subscriptions.get': { kind: 'target', objectName: 'clients.subscriptions', seed: aSubscriptionIn, params: (id) => ({ id }) },
+  'clients.subscriptions.update': {
+    kind: 'target',
+    objectName: 'clients.subscriptions',
+    seed: aSubscriptionIn,
+    params: (id) => ({ id, quantity: 2, stop_dt: '2099-06-01 00:00:00' }),
+  },
+  'clients.subscriptions.delete': { kind: 'target', objectName: 'clients.subscriptions', seed: aSubscriptionIn, params: (id) => ({ id }) },
 };
 
 const notFound = (objectName: string, id: number): Outcome => ({

@@ -33,6 +33,7 @@ describe('accounting.transactions', () => {
       dt: '2026-11-20T10:00:00+00:00',
       notes: 'wire',
       external_id: null,
+      subscriptions_id: null,
       c_dt: rest.body.c_dt,
     });
     const rpc = await t.rpc('accounting.transactions.create', { clients_id: client.id, type: 'charge', amount: -0.5 });

@@ -37,3 +37,20 @@ export async function aTransaction(t: TestApp, fields: Record<string, unknown> &
   if (reply.body.error) throw new Error(`aTransaction: ${JSON.stringify(reply.body.error)}`);
   return reply.body.result as { id: number; clients_id: number; client_amount: number };
 }
+
+/** A package created by the administrator (or by `key`); `currencies_id` is required, the period defaults to P1M. */
+export async function aPackage(t: TestApp, fields: Record<string, unknown> & { currencies_id: number }, key?: string) {
+  const reply = await t.rpc('packages.create', { name: unique('package'), period: 'P1M', subscription_fee: '10', ...fields }, { key });
+  if (reply.body.error) throw new Error(`aPackage: ${JSON.stringify(reply.body.error)}`);
+  return reply.body.result as { id: number; name: string; resellers_id: number | null; currencies_id: number; status: string };
+}
+
+/** Far ahead: the billing engine has nothing to do for a subscription starting then. */
+export const FAR_FUTURE = '2099-01-01T00:00:00Z';
+
+/** A subscription created by the administrator (or by `key`), starting FAR_FUTURE unless told otherwise. */
+export async function aSubscription(t: TestApp, fields: Record<string, unknown> & { clients_id: number; packages_id: number }, key?: string) {
+  const reply = await t.rpc('clients.subscriptions.create', { start_dt: FAR_FUTURE, ...fields }, { key });
+  if (reply.body.error) throw new Error(`aSubscription: ${JSON.stringify(reply.body.error)}`);
+  return reply.body.result as { id: number; clients_id: number; packages_id: number; resellers_id: number | null; status: string; condition: string };
+}

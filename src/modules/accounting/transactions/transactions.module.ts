@@ -17,5 +17,6 @@ References.declare(
   imports: [AccountingModule, ClientsModule],
   controllers: [TransactionsController],
   providers: [TransactionsService],
+  exports: [TransactionsService],
 })
 export class TransactionsModule {}

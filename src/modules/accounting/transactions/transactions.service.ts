@@ -32,7 +32,7 @@ const SEARCH: SearchSpec<SearchTransactionsParams> = {
   orders: TRANSACTION_ORDERS,
   decimalOrders: ['amount'],
   quickSearch: ['notes', 'external_id'],
-  lists: { clients_id: 'clients_id', resellers_id: 'resellers_id', type: 'type', currencies_id: 'currencies_id' },
+  lists: { clients_id: 'clients_id', resellers_id: 'resellers_id', type: 'type', currencies_id: 'currencies_id', subscriptions_id: 'subscriptions_id' },
   ranges: { dt: 'dt' },
 };
 

@@ -15,6 +15,7 @@ import { CurrenciesService } from '../../accounting/currencies/currencies.servic
 import { PackageEntity } from '../packages/package.entity';
 import { parseDuration, parsePeriod, refundOf } from '../periods';
 import { SubscriptionEntity } from '../subscriptions/subscription.entity';
+import { SubscriptionRunner } from '../subscriptions/subscription-runner';
 import { afterFailure, nextStep, PlannedPackage, Step } from './billing-plan';
 
 /** Subscriptions claimed per database transaction. */
@@ -54,7 +55,7 @@ type Charged = { ok: true; booked: number } | { ok: false; error: string };
  * client's balance through the same rules as `create_no_negative`.
  */
 @Injectable()
-export class BillingEngine implements OnApplicationBootstrap, OnModuleDestroy {
+export class BillingEngine implements SubscriptionRunner, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('BillingEngine');
   private readonly principal = Principal.system('billing');
   private timer?: NodeJS.Timeout;

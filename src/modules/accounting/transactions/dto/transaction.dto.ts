@@ -57,6 +57,9 @@ export class SearchTransactionsParams extends QuickSearchParams {
   @IdListField()
   currencies_id?: number[];
 
+  @IdListField({ description: 'Only the fees of these subscriptions' })
+  subscriptions_id?: number[];
+
   @DateTimeField({ optional: true, description: 'dt at or after (in the effective time zone unless an offset is given)' })
   dt_from?: Date;
 
@@ -97,6 +100,9 @@ export class Transaction {
 
   @ResultField({ type: 'string' }, { nullable: true, example: 'invoice-2026-0042' })
   external_id: string | null;
+
+  @ResultField({ type: 'integer' }, { nullable: true, example: null, description: 'The subscription whose fee this is (read-only); null for other bookings' })
+  subscriptions_id: number | null;
 
   @ResultField({ type: 'string', format: 'date-time' }, { example: '2026-11-25T09:30:00+00:00' })
   c_dt: string;
