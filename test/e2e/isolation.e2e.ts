@@ -167,6 +167,7 @@ const MATRIX: Record<string, Line> = {
     params: (id) => ({ id, quantity: 2, stop_dt: '2099-06-01 00:00:00' }),
   },
   'clients.subscriptions.delete': { kind: 'target', objectName: 'clients.subscriptions', seed: aSubscriptionIn, params: (id) => ({ id }) },
+  'clients.subscriptions.stop': { kind: 'target', objectName: 'clients.subscriptions', seed: aSubscriptionIn, params: (id) => ({ id, at: 'now' }) },
 };
 
 const notFound = (objectName: string, id: number): Outcome => ({

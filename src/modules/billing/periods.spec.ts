@@ -34,6 +34,7 @@ describe('parsePeriod', () => {
     const none = { years: 0, months: 0, weeks: 0, days: 0, hours: 0, minutes: 0, seconds: 0 };
     expect(parsePeriod('P1M')).toEqual({ ...none, months: 1 });
     expect(parsePeriod('P1W')).toEqual({ ...none, weeks: 1 });
+    expect(parsePeriod('P1Y2M3W4DT5H6M7S')).toEqual({ years: 1, months: 2, weeks: 3, days: 4, hours: 5, minutes: 6, seconds: 7 });
     expect(parsePeriod('P1D')).toEqual({ ...none, days: 1 });
     expect(parsePeriod('PT1H')).toEqual({ ...none, hours: 1 });
     expect(parsePeriod('P3M')).toEqual({ ...none, months: 3 });
@@ -62,8 +63,8 @@ describe('parsePeriod', () => {
       '', 'P', 'PT', 'P0D', 'P0W', 'PT0S', 'P0Y0M0DT0H0M0S', 'PT59S', 'PT30S', 'PT1S', 'P0Y0M0DT0H0M59S',
       // signs, fractions, case, spaces
       '-P1M', '+P1M', 'P-1M', 'P1.5M', 'P1,5M', 'PT0.5H', 'p1m', 'P1m', 'Pt1M', 'pt1m', 'P1M ', ' P1M', 'P1M\n', 'P 1M',
-      // structure: order, repeats, a T without time, time units before T, no P, weeks combined
-      'P1D1M', 'PT1M1H', 'P1M1M', 'P1MT', 'P1H', 'P1S', 'PT1D', 'PT1Y', '1M', 'M', 'P1', 'PT1', 'P1X', 'P1W2D', 'P1Y1W', 'P1WT1H', 'P1W1W',
+      // structure: order, repeats, a T without time, time units before T, no P
+      'P1D1M', 'PT1M1H', 'P1M1M', 'P1MT', 'P1H', 'P1S', 'PT1D', 'PT1Y', '1M', 'M', 'P1', 'PT1', 'P1X', 'P2D1W', 'P1WT', 'P1W1W',
       // the alternative and calendar-date formats, non-ASCII digits
       'P0001-02-03', 'P0000-01', 'PT１M', 'P٣M',
       // longer than 10,000 years or than the column (32 characters)
@@ -84,8 +85,9 @@ describe('parseDuration', () => {
     expect(parseDuration('P1Y2M10DT2H30M')).toEqual(parsePeriod('P1Y2M10DT2H30M'));
   });
 
-  it('refuses what is malformed or zero', () => {
-    for (const text of ['', 'P', 'PT', 'P0D', 'PT0S', 'P0W', '-PT1S', 'PT0.5S', 'pt1s', 'PT1S ', 'P1W1D', 'P10001Y']) {
+  it('takes zero, and refuses what is malformed', () => {
+    for (const zero of ['P0D', 'PT0S', 'P0W']) expect(parseDuration(zero)).toEqual({ years: 0, months: 0, weeks: 0, days: 0, hours: 0, minutes: 0, seconds: 0 });
+    for (const text of ['', 'P', 'PT', '-PT1S', 'PT0.5S', 'pt1s', 'PT1S ', 'P1D1W', 'P10001Y']) {
       expect([text, parseDuration(text)]).toEqual([text, undefined]);
     }
   });

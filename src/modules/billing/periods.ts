@@ -36,15 +36,14 @@ const MONTH_MS = YEAR_MS / 12;
 const LONGEST_TEXT = 32;
 const LONGEST_MS = 10_000 * YEAR_MS;
 
-// PnYnMnDTnHnMnS with at least one part and, after T, at least one time part; or PnW alone, as
-// ISO 8601 writes weeks (P1W2D is refused: write P9D).
-const DURATION = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
-const WEEKS = /^P(\d+)W$/;
+// PnYnMnWnDTnHnMnS with at least one part and, after T, at least one time part. Weeks may stand
+// beside other units, as ISO 8601-2 and most libraries (luxon, Java's) allow.
+const DURATION = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
 
 /**
  * Parses an ISO 8601 duration such as P1M, P1W, P1D, PT1H, P3M, P1Y, P1Y2M10DT2H30M, PT90S, as
  * a package's `period`. Undefined when it is malformed (lower case, fractions, signs, spaces,
- * an empty `P` or `PT`, weeks combined with other units, more than 32 characters, longer than
+ * an empty `P` or `PT`, units out of order or repeated, more than 32 characters, longer than
  * 10,000 years) or shorter than PT1M.
  */
 export function parsePeriod(text: string): Period | undefined {
@@ -53,11 +52,10 @@ export function parsePeriod(text: string): Period | undefined {
   return hasCalendarPart(period) || exactMs(period) >= MINUTE_MS ? period : undefined;
 }
 
-/** The same, for durations that may be as short as one second (`renew_due`): undefined only when malformed or zero. */
+/** The same, for durations that may be as short as one second (`renew_due`): zero too (a `renew_due` of P0D: no retry at all); undefined only when malformed. */
 export function parseDuration(text: string): Period | undefined {
   if (typeof text !== 'string' || text.length > LONGEST_TEXT) return undefined;
-  const [, years, months, days, hours, minutes, seconds] = DURATION.exec(text) ?? [];
-  const [, weeks] = WEEKS.exec(text) ?? [];
+  const [, years, months, weeks, days, hours, minutes, seconds] = DURATION.exec(text) ?? [];
   if ([years, months, weeks, days, hours, minutes, seconds].every((part) => part === undefined)) return undefined;
   const period: Period = {
     years: Number(years ?? 0),
@@ -69,7 +67,7 @@ export function parseDuration(text: string): Period | undefined {
     seconds: Number(seconds ?? 0),
   };
   const length = averageMs(period);
-  return length > 0 && length <= LONGEST_MS ? period : undefined;
+  return length <= LONGEST_MS ? period : undefined;
 }
 
 /**

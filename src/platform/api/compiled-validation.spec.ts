@@ -351,6 +351,7 @@ describe('compiled params validation', () => {
       'SearchSubscriptionsParams',
       'SearchTransactionsParams',
       'SearchUsersParams',
+      'StopSubscriptionParams',
       'UpdateClientParams',
       'UpdateCurrencyParams',
       'UpdatePackageParams',

@@ -14,6 +14,7 @@ interface OpenWork {
 }
 
 const openWork = new AsyncLocalStorage<OpenWork>();
+let savepoints = 0;
 
 /**
  * The services' one door to the database.
@@ -118,6 +119,26 @@ export class Database {
     if (open && this.dialect === 'sqlite') return fn(open.manager);
     const begin = open ? open.manager : this.dataSource.manager;
     return begin.transaction((manager) => openWork.run({ manager, principal: open?.principal }, () => fn(manager)));
+  }
+
+  /**
+   * Runs `fn` within the open transaction such that, should it throw, what it wrote is undone and
+   * the transaction goes on (a savepoint, on both databases: `transaction` joins an open one on SQLite).
+   */
+  async savepoint<T>(fn: () => Promise<T>): Promise<T> {
+    const manager = openWork.getStore()?.manager;
+    if (!manager) throw new Error('savepoint outside a transaction');
+    const name = `sp_${++savepoints}`;
+    await manager.query(`SAVEPOINT ${name}`);
+    try {
+      const result = await fn();
+      await manager.query(`RELEASE SAVEPOINT ${name}`);
+      return result;
+    } catch (error) {
+      await manager.query(`ROLLBACK TO SAVEPOINT ${name}`);
+      await manager.query(`RELEASE SAVEPOINT ${name}`);
+      throw error;
+    }
   }
 
   /** Whether code runs inside a transaction opened here (or a unit of work). */

@@ -42,6 +42,13 @@ const LAST_ERRORS: Record<string, string> = { 'currencies-rate-missing': 'exchan
 
 type Charged = { ok: true; booked: number } | { ok: false; error: string };
 
+/** A fee a booking rule refused: its savepoint takes back the fees booked with it. */
+class Refused extends Error {
+  constructor(readonly code: string) {
+    super(code);
+  }
+}
+
 /**
  * The billing engine (SPEC §10): books every subscription's fees as they fall due, exactly once.
  *
@@ -261,7 +268,7 @@ export class BillingEngine implements SubscriptionRunner, OnApplicationBootstrap
         skip.add(subscription.id);
         break;
       }
-      const charged = await this.charge(manager, state(), pkg, sameCurrency, step);
+      const charged = await this.charge(state(), pkg, sameCurrency, step);
       if (!charged.ok) {
         report.failed++;
         changes.last_error = charged.error;
@@ -291,27 +298,22 @@ export class BillingEngine implements SubscriptionRunner, OnApplicationBootstrap
    * of an activation go in together or not at all: a savepoint takes back the first if the
    * second is refused, and any refusal leaves the balance as it was.
    */
-  private async charge(manager: EntityManager, subscription: SubscriptionEntity, pkg: PackageEntity, sameCurrency: boolean, step: Step & { kind: 'charge' }): Promise<Charged> {
+  private async charge(subscription: SubscriptionEntity, pkg: PackageEntity, sameCurrency: boolean, step: Step & { kind: 'charge' }): Promise<Charged> {
     const fees: [string, Decimal, string][] = [];
     if (step.n === 0) fees.push(['activation', pkg.activation_fee, `Activation fee: ${pkg.name}`]);
     fees.push([`period:${step.n}`, pkg.subscription_fee, `Subscription fee: ${pkg.name}, period ${step.n + 1}`]);
     const due = fees.map(([suffix, fee, notes]) => ({ suffix, amount: fee.times(subscription.quantity), notes })).filter((fee) => !fee.amount.isZero());
     if (due.length === 0) return { ok: true, booked: 0 };
-    await manager.query('SAVEPOINT billing_fee');
     try {
-      let booked = 0;
-      for (const fee of due) {
-        const refused = await this.book(subscription, pkg, sameCurrency, step.from, fee);
-        if (refused) {
-          await manager.query('ROLLBACK TO SAVEPOINT billing_fee');
-          return { ok: false, error: refused };
+      return await this.db.savepoint(async () => {
+        for (const fee of due) {
+          const refused = await this.book(subscription, pkg, sameCurrency, step.from, fee);
+          if (refused) throw new Refused(refused);
         }
-        booked++;
-      }
-      await manager.query('RELEASE SAVEPOINT billing_fee');
-      return { ok: true, booked };
+        return { ok: true as const, booked: due.length };
+      });
     } catch (error) {
-      await manager.query('ROLLBACK TO SAVEPOINT billing_fee').catch(() => undefined);
+      if (error instanceof Refused) return { ok: false, error: error.code };
       throw error;
     }
   }
