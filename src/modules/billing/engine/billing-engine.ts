@@ -229,6 +229,9 @@ export class BillingEngine implements SubscriptionRunner, OnApplicationBootstrap
     const clients = await manager.find(ClientEntity, { select: { id: true, currencies_id: true }, where: { id: In([...new Set(claimed.map((s) => s.clients_id))]) } });
     const currencies = new Map(clients.map((client) => [client.id, client.currencies_id]));
     report.due = claimed.length;
+    // Clients in ascending order, as every batch takes them: two batches (two processes) booking
+    // on the same clients wait for each other, never deadlock.
+    claimed.sort((a, b) => a.clients_id - b.clients_id || a.id - b.id);
     for (const subscription of claimed) {
       const pkg = packages.get(subscription.packages_id)!;
       await this.advance(manager, subscription, pkg, currencies.get(subscription.clients_id) === pkg.currencies_id, now, skip, report);
