@@ -93,8 +93,8 @@ export class TransactionsService {
    * rules allow it, taking the row lock and returning the client, then the insert; one round trip
    * fewer than reading the row under lock first. The rules stay booking-rules.ts: the UPDATE's
    * condition only decides whether to try (its two checks are fits() and the credit check of
-   * balanceAfter), and balanceAfter, applied to the client as it was, must agree, or its error
-   * rolls the unit back. Nothing updated (no such client in reach, or a rule said no): undefined,
+   * balanceAfter), and balanceAfter, applied to the client as it was, must agree, or the unit
+   * fails and rolls back: a refusal (422) is only ever answered before anything is written. Nothing updated (no such client in reach, or a rule said no): undefined,
    * and the locked path answers exactly. An earlier booking with the external_id is met by the
    * insert, under the lock, as there: the balance then goes back to what it was.
    */
@@ -121,7 +121,12 @@ export class TransactionsService {
     const row = (raw as UpdatedClient[])[0];
     if (!row) return undefined;
     const client = before({ ...row, balance: new Decimal(row.balance), credit: new Decimal(row.credit) }, clientAmount);
-    balanceAfter(client, clientAmount, rule);
+    try {
+      balanceAfter(client, clientAmount, rule);
+    } catch (error) {
+      // The UPDATE moved the balance already: not a refusal to answer but a bug, which fails (and rolls back) the whole unit.
+      throw new Error(`the balance UPDATE and the booking rules disagree on client #${row.id}: ${String(error)}`);
+    }
     const transaction = this.transactionOf(manager, params, row, row.currencies_id, ONE, clientAmount, dt, subscriptionId);
     // With an external_id, ON CONFLICT DO NOTHING: the insert itself meets an earlier booking with
     // it (the unique key), committed since every booking takes the row lock this one holds.

@@ -20,6 +20,8 @@ import { afterFailure, nextStep, PlannedPackage, Step } from './billing-plan';
 
 /** Subscriptions claimed per database transaction. */
 const BATCH = 200;
+/** Batches one PostgreSQL process runs at once. */
+const WORKERS = Number(process.env.BILLING_WORKERS ?? 4);
 /** Periods one subscription may book in one run; a longer catch-up goes on in the next runs (SPEC §10). */
 const MAX_PERIODS_PER_RUN = 1000;
 /** Runs missed before readiness reports the engine as stalled. */
@@ -177,7 +179,11 @@ export class BillingEngine implements SubscriptionRunner, OnApplicationBootstrap
     const report = emptyReport();
     // Subscriptions this run is done with although still due (a catch-up past its cap, a failure): not taken again.
     const skip = new Set<number>();
-    while (!this.stopping && (await this.batch(now, { due: true }, skip, report)) > 0);
+    // PostgreSQL: batches on several connections at once (SKIP LOCKED keeps them apart); SQLite has one writer.
+    const work = async () => {
+      while (!this.stopping && (await this.batch(now, { due: true }, skip, report)) > 0);
+    };
+    await Promise.all(Array.from({ length: this.db.dialect === 'postgres' ? WORKERS : 1 }, work));
     report.duration_ms = Date.now() - started;
     this.lastCompletedAt = Date.now();
     if (report.due > 0) this.logger.log({ msg: 'billing run', ...report });
@@ -297,24 +303,24 @@ export class BillingEngine implements SubscriptionRunner, OnApplicationBootstrap
 
   /**
    * Books period n's fee (with the activation fee for n = 0) as `charge` transactions under the
-   * prepaid rule, dated at the period's start and converted at the rate in effect then. Both fees
-   * of an activation go in together or not at all: a savepoint takes back the first if the
-   * second is refused, and any refusal leaves the balance as it was.
+   * prepaid rule, dated at the period's start and converted at the rate in effect then. A refused
+   * booking writes nothing (book() decides before it writes); both fees of an activation go in
+   * together or not at all, a savepoint taking back the first when the second is refused.
    */
   private async charge(subscription: SubscriptionEntity, pkg: PackageEntity, sameCurrency: boolean, step: Step & { kind: 'charge' }): Promise<Charged> {
     const fees: [string, Decimal, string][] = [];
     if (step.n === 0) fees.push(['activation', pkg.activation_fee, `Activation fee: ${pkg.name}`]);
     fees.push([`period:${step.n}`, pkg.subscription_fee, `Subscription fee: ${pkg.name}, period ${step.n + 1}`]);
     const due = fees.map(([suffix, fee, notes]) => ({ suffix, amount: fee.times(subscription.quantity), notes })).filter((fee) => !fee.amount.isZero());
-    if (due.length === 0) return { ok: true, booked: 0 };
+    const bookAll = async () => {
+      for (const fee of due) {
+        const refused = await this.book(subscription, pkg, sameCurrency, step.from, fee);
+        if (refused) throw new Refused(refused);
+      }
+      return { ok: true as const, booked: due.length };
+    };
     try {
-      return await this.db.savepoint(async () => {
-        for (const fee of due) {
-          const refused = await this.book(subscription, pkg, sameCurrency, step.from, fee);
-          if (refused) throw new Refused(refused);
-        }
-        return { ok: true as const, booked: due.length };
-      });
+      return await (due.length > 1 ? this.db.savepoint(bookAll) : bookAll());
     } catch (error) {
       if (error instanceof Refused) return { ok: false, error: error.code };
       throw error;
