@@ -1,3 +1,4 @@
+import { parsePeriod, periodStart } from '../../src/modules/billing/periods';
 import { SubscriptionRunner } from '../../src/modules/billing/subscriptions/subscription-runner';
 import { aClient, aCurrency, aPackage, aReseller, aSubscription, aUser } from '../support/factories';
 import { DATABASE_KIND, startTestApp, TestApp } from '../support/test-app';
@@ -277,62 +278,49 @@ describe('packages', () => {
   describe('archive', () => {
     const DAY = 86_400_000;
 
-    /** Writes what the billing engine would have (it is not on this branch): the condition and the current period. */
-    async function engineState(id: number, state: { condition: string; periods_start_dt?: Date; periods_stop_dt?: Date; stop_dt?: Date }) {
-      const set = [`condition = '${state.condition}'`];
-      for (const column of ['periods_start_dt', 'periods_stop_dt', 'stop_dt'] as const) {
-        if (state[column]) set.push(`${column} = '${sqlTime(state[column]!)}'`);
-      }
-      await t.dataSource.query(`UPDATE subscriptions SET ${set.join(', ')} WHERE id = ${id}`);
-    }
-
-    it('stops each running subscription at the end of its current period, or now if never activated, and runs the engine for them', async () => {
-      const pkg = await aPackage(t, { currencies_id: usd });
+    it('stops each running subscription at the end of its current period, or now if never activated, through the engine', async () => {
+      const pkg = await aPackage(t, { currencies_id: usd, period: 'P1M' });
       const other = await aPackage(t, { currencies_id: usd });
-      const client = await aClient(t, { currencies_id: usd });
-      const subscribe = (packages_id = pkg.id) => aSubscription(t, { clients_id: client.id, packages_id });
-      const periodEnd = new Date(Date.now() + 20 * DAY);
-      const periodStart = new Date(Date.now() - 10 * DAY);
-      const earlier = new Date(Date.now() + 5 * DAY);
+      const client = await aClient(t, { currencies_id: usd, credit_unlimited: true });
+      const subscribe = (fields: Record<string, unknown> = {}) => aSubscription(t, { clients_id: client.id, packages_id: pkg.id, ...fields });
+      // Started ten days ago (to the second): activated at once, the current period ends a month after the start.
+      const start = new Date(Math.floor(Date.now() / 1000) * 1000 - 10 * DAY);
+      const periodEnd = periodStart(start, parsePeriod('P1M')!, 1, 'UTC');
+      const earlier = new Date(Math.floor(Date.now() / 1000) * 1000 + 5 * DAY);
 
       const neverActivated = await subscribe();
-      const running = await subscribe();
-      await engineState(running.id, { condition: 'activated', periods_start_dt: periodStart, periods_stop_dt: periodEnd });
-      const stoppingLater = await subscribe();
-      await engineState(stoppingLater.id, { condition: 'activated', periods_start_dt: periodStart, periods_stop_dt: periodEnd, stop_dt: new Date(Date.now() + 90 * DAY) });
-      const stoppingEarlier = await subscribe();
-      await engineState(stoppingEarlier.id, { condition: 'activated', periods_start_dt: periodStart, periods_stop_dt: periodEnd, stop_dt: earlier });
-      const deactivated = await subscribe();
-      await engineState(deactivated.id, { condition: 'deactivated', periods_start_dt: periodStart, periods_stop_dt: periodEnd });
-      const ofAnother = await subscribe(other.id);
+      const running = await subscribe({ start_dt: start.toISOString() });
+      const stoppingLater = await subscribe({ start_dt: start.toISOString(), stop_dt: new Date(Date.now() + 90 * DAY).toISOString() });
+      const stoppingEarlier = await subscribe({ start_dt: start.toISOString(), stop_dt: earlier.toISOString() });
+      const deactivated = await subscribe({ start_dt: start.toISOString() });
+      await t.rpc('clients.subscriptions.stop', { id: deactivated.id, at: 'now' });
+      const ofAnother = await subscribe({ packages_id: other.id });
 
       const runner = t.app.get(SubscriptionRunner);
-      const runFor = jest.spyOn(runner, 'runFor');
+      const stop = jest.spyOn(runner, 'stop');
       const before = Date.now();
       expect((await t.rest('PATCH', `/packages/${pkg.id}`, { status: 'archive' })).body).toBe(1);
       const after = Date.now();
-      expect(runFor.mock.calls).toEqual([[[neverActivated.id, running.id, stoppingLater.id]]]);
-      runFor.mockRestore();
+      expect(stop.mock.calls).toEqual([neverActivated.id, running.id, stoppingLater.id, stoppingEarlier.id].map((id) => [id, 'period_end']));
+      stop.mockRestore();
 
       const read = async (id: number) => (await t.rpc('clients.subscriptions.get', { id })).body.result;
       const stopped = await read(neverActivated.id);
       expect(Date.parse(stopped.stop_dt)).toBeGreaterThanOrEqual(before - 1000);
       expect(Date.parse(stopped.stop_dt)).toBeLessThanOrEqual(after);
-      expect(stopped.status).toBe('archive');
+      expect([stopped.status, stopped.condition]).toEqual(['archive', 'deactivated']);
       const iso = (at: Date) => `${at.toISOString().slice(0, 19)}+00:00`;
       expect(await read(running.id)).toMatchObject({ stop_dt: iso(periodEnd), status: 'active', condition: 'activated' });
       expect(await read(stoppingLater.id)).toMatchObject({ stop_dt: iso(periodEnd), status: 'active' });
       expect(await read(stoppingEarlier.id)).toMatchObject({ stop_dt: iso(earlier), status: 'active' });
-      expect(await read(deactivated.id)).toMatchObject({ stop_dt: null, status: 'archive' });
+      expect(await read(deactivated.id)).toMatchObject({ condition: 'deactivated', status: 'archive' });
       expect(await read(ofAnother.id)).toMatchObject({ stop_dt: null, status: 'pending' });
 
       // Only the change to archive stops anything: saving archive again, or another field, does not.
-      await t.rpc('clients.subscriptions.update', { id: running.id, stop_dt: null });
-      const again = jest.spyOn(runner, 'runFor');
+      const again = jest.spyOn(runner, 'stop');
       expect((await t.rpc('packages.update', { id: pkg.id, status: 'archive', description: 'gone' })).body.result).toBe(1);
       expect(again).not.toHaveBeenCalled();
       again.mockRestore();
-      expect((await read(running.id)).stop_dt).toBeNull();
     });
 
     it('stops the subscriptions of clients the archiving user no longer reaches, its package being theirs', async () => {

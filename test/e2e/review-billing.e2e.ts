@@ -9,8 +9,9 @@ import { DATABASE_KIND, startTestApp, TestApp } from '../support/test-app';
  * hostile caller or a hostile environment would. The clock is the test's (BILLING_TICK_SECONDS=0):
  * each test moves it and runs the engine itself, concurrently with API calls where it attacks a race.
  *
- * Tests named "DEFECT" fail on the code under review (on both databases, or on the one named):
- * each asserts what the contract asks. The others are attacks the code withstands, kept as evidence.
+ * Tests named "DEFECT" failed on the code first reviewed (on both databases, or on the one named)
+ * and pass since the fix; each asserts what the contract asks. The others are attacks the code
+ * withstood from the start, kept as evidence.
  */
 
 const MINUTE = 60_000;
@@ -446,7 +447,7 @@ describe('review: recurring billing under attack', () => {
       expect(await h.ledger(client)).toEqual({ balance: '-9', sum: '-9' });
     });
 
-    it('DEFECT (contract silent, judge it): a refund in another currency gives back the unused part of what the charge took, not the same fee at the rate of the day of the stop', async () => {
+    it('DEFECT (contract silent; judged so): a refund in another currency gives back the unused part of what the charge took, not the same fee at the rate of the day of the stop', async () => {
       setNow('2027-05-22T00:00:00Z');
       // 10 EUR took 11 USD (rate 1.1); half of the period is unused when the rate has become 1.2.
       const pkg = await h.aPackage(eur, { period: 'P20D', subscription_fee: '10' });
@@ -631,7 +632,11 @@ describe('review: recurring billing under attack', () => {
       await refused('accounting.transactions.get', { id: feesB[0].id }, notFound('transactions', feesB[0].id));
       await refused('clients.subscriptions.create', { clients_id: clientB, packages_id: pkgA.id }, notFound('clients', clientB));
       await refused('clients.subscriptions.create', { clients_id: clientA1, packages_id: pkgB.id }, notFound('packages', pkgB.id));
-      await refused('accounting.transactions.create', { clients_id: clientB, type: 'charge', amount: '-1', external_id: `subscription:${subB.id}:period:1` }, notFound('clients', clientB));
+      await refused('accounting.transactions.create', { clients_id: clientB, type: 'charge', amount: '-1', external_id: `other:${subB.id}:period:1` }, notFound('clients', clientB));
+      // The engine's ids are refused to every caller, before anything is looked up.
+      await refused('accounting.transactions.create', { clients_id: clientB, type: 'charge', amount: '-1', external_id: `subscription:${subB.id}:period:1` }, {
+        external_id: 'must not begin with "subscription:": the billing engine\'s own fees carry such ids',
+      });
       await refused('packages.update', { id: pkgA.id, resellers_id: B }, notFound('resellers', B));
       // A batch asking for both: the user's own, and not found for the other (nothing says it exists).
       const batch = await t.rpcRaw(

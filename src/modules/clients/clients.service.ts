@@ -86,8 +86,10 @@ export class ClientsService {
   }
 
   /**
-   * Runs `fn` in a database transaction holding the client's row (FOR UPDATE on PostgreSQL; SQLite
-   * has a single writer): bookings, and changes to what bookings depend on, queue on it. Only
+   * Runs `fn` in a database transaction holding the client's row (FOR NO KEY UPDATE on PostgreSQL,
+   * the lock an UPDATE of the balance takes; SQLite has a single writer): bookings, and changes to
+   * what bookings depend on, queue on it. A row being written elsewhere that merely refers to the
+   * client (a subscription's foreign key check) does not wait for it, so no lock cycle forms. Only
    * columns that `fn` saves are written, so no stale copy of the balance is ever written back.
    * Everything `fn` reads through the Database runs in that transaction, on its connection.
    * Inside a unit of work (every API call on PostgreSQL) it joins the unit's transaction rather
@@ -96,7 +98,7 @@ export class ClientsService {
   async withLocked<T>(id: number, fn: (client: ClientEntity, manager: EntityManager) => Promise<T>): Promise<T> {
     const locked = async (manager: EntityManager) => {
       const read = manager.createQueryBuilder(ClientEntity, 'client').where('client.id = :id', { id });
-      const client = await (this.db.dialect === 'postgres' ? read.setLock('pessimistic_write') : read).getOne();
+      const client = await (this.db.dialect === 'postgres' ? read.setLock('for_no_key_update') : read).getOne();
       if (!client) throw new NotFound('clients', id);
       return fn(client, manager);
     };

@@ -84,11 +84,17 @@ export class Database {
     const set = (reach: Principal['reach'] | undefined) =>
       open.manager.query(`SELECT set_config('${REACH_SETTING}', $1, true)`, [reachSetting(reach)]);
     await set(principal?.reach);
+    let result: T;
     try {
-      return await openWork.run({ manager: open.manager, principal }, fn);
-    } finally {
-      await set(open.principal?.reach);
+      result = await openWork.run({ manager: open.manager, principal }, fn);
+    } catch (error) {
+      // The transaction may be aborted (a deadlock, a lost lock wait): setting the reach back then
+      // fails too, and must not hide why (the unit is rolled back either way).
+      await set(open.principal?.reach).catch(() => undefined);
+      throw error;
     }
+    await set(open.principal?.reach);
+    return result;
   }
 
   /**

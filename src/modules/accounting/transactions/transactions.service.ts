@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import Decimal from '../../../platform/money/decimal';
 import { EntityManager, Repository } from 'typeorm';
-import { BusinessRuleViolation, NotFound } from '../../../platform/errors/domain-error';
+import { BusinessRuleViolation, NotFound, ValidationFailed } from '../../../platform/errors/domain-error';
 import { applySearch, SearchSpec } from '../../../platform/search/search';
 import { Tenancy } from '../../../platform/tenancy/tenancy';
 import { ClientEntity } from '../../clients/client.entity';
@@ -15,6 +15,8 @@ import { TransactionEntity } from './transaction.entity';
 import { Database } from '../../../platform/database/database';
 
 const ONE = new Decimal(1);
+/** The external_ids of subscription fees (`subscription:<id>:period:<n>`…): the billing engine's alone. */
+export const ENGINE_EXTERNAL_IDS = 'subscription:';
 /** Balances stay below this in absolute value: numeric(20, 8), as fits() checks. */
 const MONEY_BOUND = new Decimal(10).pow(MONEY.precision - MONEY.scale).toFixed();
 
@@ -26,6 +28,13 @@ interface UpdatedClient {
   balance: string;
   credit: string;
   credit_unlimited: boolean;
+}
+
+/** Where a booking the engine makes comes from: its subscription, and for a refund the rate its fee was charged at. */
+export interface BookingOrigin {
+  subscriptionId?: number;
+  /** Converts at this rate, not the one in effect at dt. */
+  rate?: Decimal;
 }
 
 const SEARCH: SearchSpec<SearchTransactionsParams> = {
@@ -65,10 +74,14 @@ export class TransactionsService {
    * balance itself (bookByUpdate); any other booking, or one that update refused, reads the row
    * under the lock first.
    */
-  async book(params: CreateTransactionParams, rule: BookingRule, subscriptionId: number | null = null): Promise<TransactionEntity> {
+  async book(params: CreateTransactionParams, rule: BookingRule, origin: BookingOrigin = {}): Promise<TransactionEntity> {
+    const subscriptionId = origin.subscriptionId ?? null;
     const dt = params.dt ?? new Date();
+    if (subscriptionId === null && params.external_id?.startsWith(ENGINE_EXTERNAL_IDS)) {
+      throw ValidationFailed.field('external_id', `must not begin with "${ENGINE_EXTERNAL_IDS}": the billing engine's own fees carry such ids`);
+    }
     if (params.currencies_id !== undefined) await this.currencies.get(params.currencies_id);
-    if (this.db.dialect === 'postgres' && params.currencies_id === undefined) {
+    if (this.db.dialect === 'postgres' && params.currencies_id === undefined && origin.rate === undefined) {
       const booked = await this.withinTransaction((manager) => this.bookByUpdate(manager, params, rule, dt, subscriptionId));
       if (booked) return booked;
     }
@@ -78,7 +91,7 @@ export class TransactionsService {
         if (earlier) return earlier;
       }
       const currencyId = params.currencies_id ?? client.currencies_id;
-      const { rate } = await this.conversion(currencyId, client.currencies_id, dt);
+      const rate = currencyId === client.currencies_id ? ONE : (origin.rate ?? (await this.conversion(currencyId, client.currencies_id, dt)).rate);
       const clientAmount = clientAmountOf(params.amount, rate);
       const balance = balanceAfter(client, clientAmount, rule);
       const transaction = this.transactionOf(manager, params, client, currencyId, rate, clientAmount, dt, subscriptionId);

@@ -4,7 +4,7 @@ import { APP_CONFIG } from '../../../config/config.module';
 import type { AppConfig } from '../../../config/config';
 import { Principal } from '../../../platform/auth/principal';
 import { Database } from '../../../platform/database/database';
-import { BusinessRuleViolation } from '../../../platform/errors/domain-error';
+import { BusinessRuleViolation, NotFound } from '../../../platform/errors/domain-error';
 import Decimal from '../../../platform/money/decimal';
 import { Tenancy } from '../../../platform/tenancy/tenancy';
 import { Clock } from '../../../platform/time/clock';
@@ -13,7 +13,7 @@ import { ClientEntity } from '../../clients/client.entity';
 import { TransactionsService } from '../../accounting/transactions/transactions.service';
 import { CurrenciesService } from '../../accounting/currencies/currencies.service';
 import { PackageEntity } from '../packages/package.entity';
-import { parseDuration, parsePeriod, refundOf } from '../periods';
+import { parseDuration, parsePeriod, periodIndexAt, periodStart, refundOf } from '../periods';
 import { SubscriptionEntity } from '../subscriptions/subscription.entity';
 import { SubscriptionRunner } from '../subscriptions/subscription-runner';
 import { afterFailure, nextStep, PlannedPackage, Step } from './billing-plan';
@@ -24,6 +24,11 @@ const BATCH = 200;
 const WORKERS = Number(process.env.BILLING_WORKERS ?? 4);
 /** Periods one subscription may book in one run; a longer catch-up goes on in the next runs (SPEC §10). */
 const MAX_PERIODS_PER_RUN = 1000;
+/**
+ * Fees one batch books before it commits: its locks (PostgreSQL) and its hold on the event loop
+ * (SQLite, whose driver is synchronous) stay short, so the API answers while a long catch-up runs.
+ */
+const FEES_PER_BATCH = { postgres: 500, sqlite: 50 } as const;
 /** Runs missed before readiness reports the engine as stalled. */
 const STALLED_AFTER_TICKS = 3;
 
@@ -44,6 +49,20 @@ const LAST_ERRORS: Record<string, string> = { 'currencies-rate-missing': 'exchan
 
 type Charged = { ok: true; booked: number } | { ok: false; error: string };
 
+/** One run (or one runFor / stop) as the batches share it. */
+interface Run {
+  now: Date;
+  report: RunReport;
+  /** Subscriptions done with for this run although still due (a catch-up at its cap, a refusal): not taken again. */
+  skip: Set<number>;
+  /** Periods booked per subscription in this run, against MAX_PERIODS_PER_RUN. */
+  periods: Map<number, number>;
+  /** Subscriptions taken up (the report's `due`). */
+  touched: Set<number>;
+  /** Whether a batch stopped at its budget with fees still due now. */
+  more: boolean;
+}
+
 /** A fee a booking rule refused: its savepoint takes back the fees booked with it. */
 class Refused extends Error {
   constructor(readonly code: string) {
@@ -55,7 +74,7 @@ class Refused extends Error {
  * The billing engine (SPEC §10): books every subscription's fees as they fall due, exactly once.
  *
  * It works through what is due, never through what exists: subscriptions are claimed by `due_dt`
- * through its index, a batch per database transaction, `FOR UPDATE SKIP LOCKED` on PostgreSQL so
+ * through its index, a batch per database transaction, `FOR NO KEY UPDATE SKIP LOCKED` on PostgreSQL so
  * several server processes share the work without waiting on each other (SQLite has one writer).
  * A subscription's fees and its new state commit together, and each fee carries the deterministic
  * external_id `subscription:<id>:activation` / `subscription:<id>:period:<n>`, unique per client:
@@ -124,37 +143,61 @@ export class BillingEngine implements SubscriptionRunner, OnApplicationBootstrap
    */
   async runFor(ids: number[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.batch(this.clock.now(), { ids }, new Set(), emptyReport());
+    const run = this.newRun(this.clock.now());
+    // Batch after batch (each within FEES_PER_BATCH, the event loop free between them) until what
+    // is due of them is booked, up to the run's cap.
+    do {
+      run.more = false;
+      await this.batch(run, { ids });
+      if (run.more) await nextTurn();
+    } while (run.more);
   }
 
   /**
-   * Stops a subscription (SPEC §10 stop). `period_end`: stop_dt becomes the end of the period
-   * paid for (now, if none is), nothing refunded. `now`: stop_dt is now, and the unused part of
-   * the current period's fee, as it was charged, comes back as one `credit_note` in the fee's
-   * currency, prorated to the second and rounded half-even to that currency's details_precision.
-   * An earlier stop_dt is kept. The caller has found the subscription in reach.
+   * Stops a subscription (SPEC §10 stop). What is due is booked first, so a stop never loses the
+   * periods begun before it. `period_end`: stop_dt becomes the end of the period running now (now,
+   * if none has begun), nothing refunded. `now`: stop_dt is now, and the unused part of the current
+   * period's fee comes back as one `credit_note` in the fee's currency at the rate it was charged
+   * at, prorated to the second and rounded half-even to that currency's details_precision. An earlier
+   * stop_dt stays. The caller has found the subscription in reach.
    */
   async stop(id: number, at: 'period_end' | 'now'): Promise<void> {
-    const now = this.clock.now();
+    const run = this.newRun(this.clock.now());
+    const { now } = run;
     await this.inTransaction(async (manager) => {
-      const read = manager.createQueryBuilder(SubscriptionEntity, 'subscription').where('subscription.id = :id', { id });
-      const subscription = (await (this.db.dialect === 'postgres' ? read.setLock('pessimistic_write') : read).getOne())!;
-      const paidTill = subscription.periods_stop_dt !== null && subscription.periods_stop_dt > now ? subscription.periods_stop_dt : now;
-      const stop = at === 'now' ? now : paidTill;
-      if (subscription.stop_dt !== null && subscription.stop_dt <= stop) return;
-      if (at === 'now' && paidTill > now) await this.refund(subscription, now);
-      // Nothing more is booked: a stop now (or with no period paid) ends it at once, one at the
-      // period's end is the engine's next move, when that period ends.
+      const [subscription] = await this.claim(manager, run, { ids: [id] }, false);
+      if (!subscription) throw new NotFound('clients.subscriptions', id); // deleted meanwhile
+      if (subscription.condition === 'deactivated') return;
+      const [pkg, clientCurrency] = await this.contextOf(manager, subscription);
+      const state = await this.advance(manager, subscription, pkg, clientCurrency, run, Infinity);
+      if (state.condition === 'deactivated') return;
+      const stop = at === 'now' ? now : this.endOfPeriodAt(state, pkg, now);
+      if (state.stop_dt !== null && state.stop_dt <= stop) return;
+      if (at === 'now' && state.periods_stop_dt !== null && state.periods_stop_dt > now) await this.refund(state, now);
       const over = stop <= now;
-      await manager.update(SubscriptionEntity, id, { stop_dt: stop, due_dt: over ? null : stop, ...(over && { condition: 'deactivated' as const }) });
+      await manager.update(SubscriptionEntity, id, {
+        stop_dt: stop,
+        ...(over ? { condition: 'deactivated' as const, due_dt: null } : { due_dt: state.due_dt !== null && state.due_dt < stop ? state.due_dt : stop }),
+      });
     });
   }
 
-  /** The unused part of the current period's fee, back on the balance. */
+  /** The end of the period running at `at`; `at` itself before the first has begun. */
+  private endOfPeriodAt(subscription: SubscriptionEntity, pkg: PackageEntity, at: Date): Date {
+    const { period } = planOf(pkg);
+    const zone = this.config.defaultTimezone;
+    const n = periodIndexAt(subscription.start_dt, period, zone, at);
+    return n < 0 ? at : periodStart(subscription.start_dt, period, n + 1, zone);
+  }
+
+  /**
+   * The unused part of the current period's fee back on the balance: in the fee's currency, at the
+   * rate it was charged at, so the client gets back exactly that share of what it paid.
+   */
   private async refund(subscription: SubscriptionEntity, now: Date): Promise<void> {
     const n = subscription.next_period - 1;
     const charged = await this.transactions.byExternalIdOf(subscription.clients_id, `subscription:${subscription.id}:period:${n}`);
-    if (!charged) return; // nothing was charged for it (a free period)
+    if (!charged || charged.subscriptions_id !== subscription.id) return; // nothing was charged for it (a free period)
     const { details_precision } = await this.currencies.get(charged.currencies_id);
     const amount = refundOf(charged.amount.negated(), subscription.periods_start_dt!, subscription.periods_stop_dt!, now, details_precision);
     if (amount.isZero()) return;
@@ -169,21 +212,20 @@ export class BillingEngine implements SubscriptionRunner, OnApplicationBootstrap
         external_id: `subscription:${subscription.id}:refund:${n}`,
       },
       'postpaid',
-      subscription.id,
+      { subscriptionId: subscription.id, rate: charged.rate },
     );
   }
 
   private async run(): Promise<RunReport> {
     const started = Date.now();
-    const now = this.clock.now();
-    const report = emptyReport();
-    // Subscriptions this run is done with although still due (a catch-up past its cap, a failure): not taken again.
-    const skip = new Set<number>();
-    // PostgreSQL: batches on several connections at once (SKIP LOCKED keeps them apart); SQLite has one writer.
+    const run = this.newRun(this.clock.now());
+    // PostgreSQL: batches on several connections at once (SKIP LOCKED keeps them apart); SQLite has
+    // one writer. Between batches the event loop serves whatever else is waiting.
     const work = async () => {
-      while (!this.stopping && (await this.batch(now, { due: true }, skip, report)) > 0);
+      while (!this.stopping && (await this.batch(run, { due: true })) > 0) await nextTurn();
     };
     await Promise.all(Array.from({ length: this.db.dialect === 'postgres' ? WORKERS : 1 }, work));
+    const { report } = run;
     report.duration_ms = Date.now() - started;
     this.lastCompletedAt = Date.now();
     if (report.due > 0) this.logger.log({ msg: 'billing run', ...report });
@@ -191,34 +233,52 @@ export class BillingEngine implements SubscriptionRunner, OnApplicationBootstrap
     return report;
   }
 
+  private newRun(now: Date): Run {
+    return { now, report: emptyReport(), skip: new Set(), periods: new Map(), touched: new Set(), more: false };
+  }
+
   /**
    * Claims a batch (the due ones, or the given ids) in one transaction and moves each subscription
-   * on; what it did counts once it commits. Should the transaction fail as a whole (a lost
-   * connection, a deadlock), each subscription it held is tried again alone, so one that cannot be
-   * processed holds up no other (it waits for the next run).
+   * on, until FEES_PER_BATCH fees are booked (the rest of the batch is simply due again); what it
+   * did counts once it commits. Should the transaction fail as a whole (a lost connection, a
+   * deadlock), each subscription it held is tried again alone, so one that cannot be processed
+   * holds up no other (it waits for the next run). Answers how many it claimed.
    */
-  private async batch(now: Date, which: { due: true } | { ids: number[] }, skip: Set<number>, report: RunReport): Promise<number> {
+  private async batch(run: Run, which: { due: true } | { ids: number[] }): Promise<number> {
     let claimed: number[] = [];
-    try {
-      const done = await this.inTransaction(async (manager) => {
-        const rows = await this.claim(manager, now, which, skip);
-        claimed = rows.map((row) => row.id);
-        return this.process(manager, rows, now, skip);
+    const attempt = (ids?: number[]) => {
+      const trial: Run = { ...run, report: emptyReport(), periods: new Map(run.periods), skip: new Set(run.skip), touched: new Set(), more: false };
+      return this.inTransaction(async (manager) => {
+        const rows = await this.claim(manager, trial, ids ? { ids } : which, true);
+        claimed = ids ?? rows.map((row) => row.id);
+        await this.process(manager, rows, trial);
+        // Committed: now it counts.
+        return () => {
+          add(run.report, trial.report);
+          run.periods = trial.periods;
+          run.skip = trial.skip;
+          trial.touched.forEach((id) => run.touched.add(id));
+          run.report.due = run.touched.size;
+          run.more ||= trial.more;
+        };
       });
-      add(report, done);
+    };
+    try {
+      (await attempt())();
       return claimed.length;
     } catch (error) {
       if (claimed.length === 0) throw error; // the claim itself failed: the next run tries again
-      for (const id of claimed) {
+      const held = claimed;
+      for (const id of held) {
         try {
-          add(report, await this.inTransaction(async (manager) => this.process(manager, await this.claim(manager, now, { ids: [id] }, skip), now, skip)));
+          (await attempt([id]))();
         } catch (single) {
-          skip.add(id);
-          report.failed++;
+          run.skip.add(id);
+          run.report.failed++;
           this.logger.error({ msg: 'billing: subscription failed', subscriptions_id: id, error: String(single) });
         }
       }
-      return claimed.length;
+      return held.length;
     }
   }
 
@@ -226,79 +286,98 @@ export class BillingEngine implements SubscriptionRunner, OnApplicationBootstrap
     return this.tenancy.runAs(this.principal, () => this.db.transaction(fn));
   }
 
-  private async process(manager: EntityManager, claimed: SubscriptionEntity[], now: Date, skip: Set<number>): Promise<RunReport> {
-    const report = emptyReport();
-    if (claimed.length === 0) return report;
+  private async process(manager: EntityManager, claimed: SubscriptionEntity[], run: Run): Promise<void> {
+    if (claimed.length === 0) return;
     const packages = new Map(
       (await manager.findBy(PackageEntity, { id: In([...new Set(claimed.map((s) => s.packages_id))]) })).map((pkg) => [pkg.id, pkg]),
     );
     const clients = await manager.find(ClientEntity, { select: { id: true, currencies_id: true }, where: { id: In([...new Set(claimed.map((s) => s.clients_id))]) } });
     const currencies = new Map(clients.map((client) => [client.id, client.currencies_id]));
-    report.due = claimed.length;
     // Clients in ascending order, as every batch takes them: two batches (two processes) booking
     // on the same clients wait for each other, never deadlock.
     claimed.sort((a, b) => a.clients_id - b.clients_id || a.id - b.id);
+    const budget = FEES_PER_BATCH[this.db.dialect];
+    const bookedBefore = run.report.booked;
     for (const subscription of claimed) {
-      const pkg = packages.get(subscription.packages_id)!;
-      await this.advance(manager, subscription, pkg, currencies.get(subscription.clients_id) === pkg.currencies_id, now, skip, report);
+      const left = budget - (run.report.booked - bookedBefore);
+      if (left <= 0) {
+        run.more = true;
+        break;
+      }
+      run.touched.add(subscription.id);
+      await this.advance(manager, subscription, packages.get(subscription.packages_id)!, currencies.get(subscription.clients_id)!, run, left);
     }
-    return report;
   }
 
-  /** The due subscriptions (or the given ones), locked for this transaction; rows another process holds are skipped. */
-  private claim(manager: EntityManager, now: Date, which: { due: true } | { ids: number[] }, skip: Set<number>): Promise<SubscriptionEntity[]> {
+  /** The package of a subscription, and its client's currency. */
+  private async contextOf(manager: EntityManager, subscription: SubscriptionEntity): Promise<[PackageEntity, number]> {
+    const pkg = await manager.findOneByOrFail(PackageEntity, { id: subscription.packages_id });
+    const client = await manager.findOneOrFail(ClientEntity, { select: { id: true, currencies_id: true }, where: { id: subscription.clients_id } });
+    return [pkg, client.currencies_id];
+  }
+
+  /**
+   * The due subscriptions (or the given ones), locked for this transaction. `skipLocked`: rows
+   * another process holds are passed over (it is moving them on); else waited for.
+   */
+  private claim(manager: EntityManager, run: Pick<Run, 'now' | 'skip'>, which: { due: true } | { ids: number[] }, skipLocked: boolean): Promise<SubscriptionEntity[]> {
     const query = manager.createQueryBuilder(SubscriptionEntity, 'subscription');
     if ('ids' in which) query.where('subscription.id IN (:...ids)', { ids: which.ids });
-    else query.where('subscription.due_dt <= :now', { now }).orderBy('subscription.due_dt').addOrderBy('subscription.id');
-    if (skip.size > 0) query.andWhere('subscription.id NOT IN (:...skip)', { skip: [...skip] });
+    else query.where('subscription.due_dt <= :now', { now: run.now }).orderBy('subscription.due_dt').addOrderBy('subscription.id');
+    if (run.skip.size > 0) query.andWhere('subscription.id NOT IN (:...skip)', { skip: [...run.skip] });
     query.limit(BATCH);
-    if (this.db.dialect === 'postgres') query.setLock('pessimistic_write').setOnLocked('skip_locked');
+    if (this.db.dialect === 'postgres') {
+      query.setLock('for_no_key_update');
+      if (skipLocked) query.setOnLocked('skip_locked');
+    }
     return query.getMany();
   }
 
-  /** Books what is due of one subscription, in order, and writes down its next move. */
-  private async advance(
-    manager: EntityManager,
-    subscription: SubscriptionEntity,
-    pkg: PackageEntity,
-    sameCurrency: boolean,
-    now: Date,
-    skip: Set<number>,
-    report: RunReport,
-  ): Promise<void> {
+  /**
+   * Books what is due of one subscription, in order, at most `budget` fees, and writes down its
+   * next move. Answers the subscription as it now stands.
+   */
+  private async advance(manager: EntityManager, subscription: SubscriptionEntity, pkg: PackageEntity, clientCurrency: number, run: Run, budget: number): Promise<SubscriptionEntity> {
     const plan = planOf(pkg);
     const zone = this.config.defaultTimezone;
     const changes: Partial<SubscriptionEntity> = {};
     const state = () => ({ ...subscription, ...changes });
-    let step: Step = nextStep(state(), plan, now, zone);
-    let periods = 0;
+    let step: Step = nextStep(state(), plan, run.now, zone);
+    let booked = 0;
     while (step.kind === 'charge') {
-      if (periods === MAX_PERIODS_PER_RUN) {
-        skip.add(subscription.id);
+      const periods = run.periods.get(subscription.id) ?? 0;
+      if (periods >= MAX_PERIODS_PER_RUN) {
+        run.skip.add(subscription.id);
         break;
       }
-      const charged = await this.charge(state(), pkg, sameCurrency, step);
+      if (booked >= budget) {
+        run.more = true; // the batch is full: on in the next one
+        break;
+      }
+      const charged = await this.charge(state(), pkg, clientCurrency === pkg.currencies_id, step);
       if (!charged.ok) {
-        report.failed++;
+        run.report.failed++;
         changes.last_error = charged.error;
-        skip.add(subscription.id);
-        step = afterFailure(step.from, plan, now, zone, this.tickMs || 60_000);
+        run.skip.add(subscription.id);
+        step = afterFailure(step.from, plan, state().stop_dt, run.now, zone, this.tickMs || 60_000);
         break;
       }
-      report.booked += charged.booked;
-      periods++;
+      booked += charged.booked;
+      run.report.booked += charged.booked;
+      run.periods.set(subscription.id, periods + 1);
       Object.assign(changes, { next_period: step.n + 1, periods_start_dt: step.from, periods_stop_dt: step.till, condition: 'activated', last_error: null });
-      step = nextStep(state(), plan, now, zone);
+      step = nextStep(state(), plan, run.now, zone);
     }
     if (step.kind === 'deactivate') {
       changes.condition = 'deactivated';
       changes.due_dt = null;
-      report.deactivated++;
+      run.report.deactivated++;
     } else {
-      // Waiting, or still due past the cap: due again at the period it stopped at.
+      // Waiting, or still due (at a cap): due again at the period it stopped at.
       changes.due_dt = step.kind === 'wait' ? step.due : step.from;
     }
     await manager.update(SubscriptionEntity, subscription.id, changes);
+    return state();
   }
 
   /**
@@ -313,11 +392,13 @@ export class BillingEngine implements SubscriptionRunner, OnApplicationBootstrap
     fees.push([`period:${step.n}`, pkg.subscription_fee, `Subscription fee: ${pkg.name}, period ${step.n + 1}`]);
     const due = fees.map(([suffix, fee, notes]) => ({ suffix, amount: fee.times(subscription.quantity), notes })).filter((fee) => !fee.amount.isZero());
     const bookAll = async () => {
+      let booked = 0;
       for (const fee of due) {
-        const refused = await this.book(subscription, pkg, sameCurrency, step.from, fee);
-        if (refused) throw new Refused(refused);
+        const outcome = await this.book(subscription, pkg, sameCurrency, step.from, fee);
+        if (outcome !== 'booked' && outcome !== 'nothing') throw new Refused(outcome.refused);
+        if (outcome === 'booked') booked++;
       }
-      return { ok: true as const, booked: due.length };
+      return { ok: true as const, booked };
     };
     try {
       return await (due.length > 1 ? this.db.savepoint(bookAll) : bookAll());
@@ -327,16 +408,19 @@ export class BillingEngine implements SubscriptionRunner, OnApplicationBootstrap
     }
   }
 
-  /** One fee; the code of the rule that refused it, or undefined once booked. */
+  /**
+   * One fee: booked; nothing to book (it converts to less than the client's currency can hold);
+   * or refused by a booking rule, whose code goes to last_error.
+   */
   private async book(
     subscription: SubscriptionEntity,
     pkg: PackageEntity,
     sameCurrency: boolean,
     dt: Date,
     fee: { suffix: string; amount: Decimal; notes: string },
-  ): Promise<string | undefined> {
+  ): Promise<'booked' | 'nothing' | { refused: string }> {
     try {
-      await this.transactions.book(
+      const booked = await this.transactions.book(
         {
           clients_id: subscription.clients_id,
           type: 'charge',
@@ -348,17 +432,21 @@ export class BillingEngine implements SubscriptionRunner, OnApplicationBootstrap
           external_id: `subscription:${subscription.id}:${fee.suffix}`,
         },
         'prepaid',
-        subscription.id,
+        { subscriptionId: subscription.id },
       );
-      return undefined;
+      // The id is the engine's alone (callers may not use the prefix): anything else is a bug, not a fee.
+      if (booked.subscriptions_id !== subscription.id) throw new Error(`transaction #${booked.id} holds the external_id of a fee of subscription #${subscription.id}`);
+      return 'booked';
     } catch (error) {
       if (!(error instanceof BusinessRuleViolation)) throw error;
-      // A fee that converts to less than the client's currency can hold is nothing to book.
-      if (error.code === 'transactions-zero-amount') return undefined;
-      return LAST_ERRORS[error.code] ?? error.code;
+      if (error.code === 'transactions-zero-amount') return 'nothing';
+      return { refused: LAST_ERRORS[error.code] ?? error.code };
     }
   }
 }
+
+/** Lets the event loop serve what waits (requests, timers) before going on. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function emptyReport(): RunReport {
   return { due: 0, booked: 0, failed: 0, deactivated: 0, duration_ms: 0 };
@@ -376,6 +464,5 @@ export function planOf(pkg: PackageEntity): PlannedPackage {
   return {
     period: parsePeriod(pkg.period)!,
     renew_due: pkg.renew_due === null ? null : parseDuration(pkg.renew_due)!,
-    status: pkg.status,
   };
 }

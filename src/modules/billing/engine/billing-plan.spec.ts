@@ -2,7 +2,7 @@ import { parseDuration, parsePeriod } from '../periods';
 import { afterFailure, nextStep, PlannedPackage, PlannedSubscription } from './billing-plan';
 
 const at = (iso: string) => new Date(iso);
-const monthly: PlannedPackage = { period: parsePeriod('P1M')!, renew_due: null, status: 'active' };
+const monthly: PlannedPackage = { period: parsePeriod('P1M')!, renew_due: null };
 const subscription = (changes: Partial<PlannedSubscription> = {}): PlannedSubscription => ({
   start_dt: at('2026-01-31T10:00:00Z'),
   stop_dt: null,
@@ -46,14 +46,6 @@ describe('nextStep', () => {
     expect(nextStep(atEnd, monthly, at('2026-02-28T10:00:00Z'), 'UTC')).toEqual({ kind: 'deactivate' });
   });
 
-  it('books nothing new for an archived package: stops a subscription never activated, and one activated at its period end', () => {
-    const archived = { ...monthly, status: 'archive' as const };
-    expect(nextStep(subscription(), archived, at('2026-02-01T00:00:00Z'), 'UTC')).toEqual({ kind: 'deactivate' });
-    const activated = subscription({ condition: 'activated', next_period: 1 });
-    expect(iso(nextStep(activated, archived, at('2026-02-01T00:00:00Z'), 'UTC'))).toEqual({ kind: 'wait', due: '2026-02-28T10:00:00.000Z' });
-    expect(nextStep(activated, archived, at('2026-02-28T10:00:00Z'), 'UTC')).toEqual({ kind: 'deactivate' });
-  });
-
   it('never moves a deactivated subscription again', () => {
     expect(nextStep(subscription({ condition: 'deactivated', next_period: 2 }), monthly, at('2030-01-01T00:00:00Z'), 'UTC')).toEqual({ kind: 'wait', due: null });
   });
@@ -75,12 +67,17 @@ describe('afterFailure', () => {
   const from = at('2026-02-28T10:00:00Z');
   it('retries at the next run while renew_due has not passed, and never later than its deadline', () => {
     const due = { ...monthly, renew_due: parseDuration('P3D')! };
-    expect(iso(afterFailure(from, due, at('2026-03-01T00:00:00Z'), 'UTC', 10_000))).toEqual({ kind: 'wait', due: '2026-03-01T00:00:10.000Z' });
-    expect(iso(afterFailure(from, due, at('2026-03-03T09:59:55Z'), 'UTC', 10_000))).toEqual({ kind: 'wait', due: '2026-03-03T10:00:00.000Z' });
-    expect(afterFailure(from, due, at('2026-03-03T10:00:00Z'), 'UTC', 10_000)).toEqual({ kind: 'deactivate' });
+    expect(iso(afterFailure(from, due, null, at('2026-03-01T00:00:00Z'), 'UTC', 10_000))).toEqual({ kind: 'wait', due: '2026-03-01T00:00:10.000Z' });
+    expect(iso(afterFailure(from, due, null, at('2026-03-03T09:59:55Z'), 'UTC', 10_000))).toEqual({ kind: 'wait', due: '2026-03-03T10:00:00.000Z' });
+    expect(afterFailure(from, due, null, at('2026-03-03T10:00:00Z'), 'UTC', 10_000)).toEqual({ kind: 'deactivate' });
+  });
+
+  it('gives a stopped subscription one last try: deactivated once stop_dt has passed, retried no later than it', () => {
+    expect(afterFailure(from, monthly, at('2026-03-01T00:00:00Z'), at('2026-03-01T00:00:00Z'), 'UTC', 10_000)).toEqual({ kind: 'deactivate' });
+    expect(iso(afterFailure(from, monthly, at('2026-03-01T00:00:05Z'), at('2026-03-01T00:00:00Z'), 'UTC', 10_000))).toEqual({ kind: 'wait', due: '2026-03-01T00:00:05.000Z' });
   });
 
   it('retries until paid when renew_due is null', () => {
-    expect(iso(afterFailure(from, monthly, at('2027-01-01T00:00:00Z'), 'UTC', 10_000))).toEqual({ kind: 'wait', due: '2027-01-01T00:00:10.000Z' });
+    expect(iso(afterFailure(from, monthly, null, at('2027-01-01T00:00:00Z'), 'UTC', 10_000))).toEqual({ kind: 'wait', due: '2027-01-01T00:00:10.000Z' });
   });
 });

@@ -6,7 +6,6 @@ import { ReferenceChecks } from '../../../platform/database/references';
 import { BusinessRuleViolation, NotFound, ValidationFailed } from '../../../platform/errors/domain-error';
 import { runSearch, SearchSpec } from '../../../platform/search/search';
 import { Tenancy } from '../../../platform/tenancy/tenancy';
-import { Clock } from '../../../platform/time/clock';
 import { CurrenciesService } from '../../accounting/currencies/currencies.service';
 import type { ClientEntity } from '../../clients/client.entity';
 import { ResellersService } from '../../iam/resellers/resellers.service';
@@ -41,7 +40,6 @@ export class PackagesService {
     private readonly references: ReferenceChecks,
     private readonly currencies: CurrenciesService,
     private readonly resellers: ResellersService,
-    private readonly clock: Clock,
     private readonly runner: SubscriptionRunner,
   ) {}
 
@@ -73,12 +71,11 @@ export class PackagesService {
 
   /**
    * Changes only the fields sent, with the package's row locked against a subscription being
-   * created on it meanwhile (see availableFor). Archiving stops its running subscriptions in the
-   * same transaction; the engine then runs for them.
+   * created on it meanwhile (see availableFor).
    */
   async update({ id, ...changes }: UpdatePackageParams): Promise<number> {
     checkDurations(changes);
-    const stopped = await this.withLocked(id, async (found, manager) => {
+    await this.withLocked(id, async (found, manager) => {
       if (changes.currencies_id !== undefined && changes.currencies_id !== found.currencies_id) await this.currencies.get(changes.currencies_id);
       // Periods are counted from each subscription's start by this period: another would move every boundary.
       if (changes.period !== undefined && changes.period !== found.period) {
@@ -90,9 +87,12 @@ export class PackagesService {
         await this.references.ensureFree(PackageEntity, id, ': it cannot move to another reseller');
       }
       await manager.save(manager.create(PackageEntity, { ...changes, id }));
-      return changes.status === 'archive' && found.status !== 'archive' ? this.stopSubscriptions(id) : [];
+      // Archived: each running subscription stops at the end of the period running now, what it
+      // has missed booked first (the engine's stop), in this same transaction.
+      if (changes.status === 'archive' && found.status !== 'archive') {
+        for (const subscriptionId of await this.runningSubscriptions(id)) await this.runner.stop(subscriptionId, 'period_end');
+      }
     });
-    if (stopped.length > 0) await this.runner.runFor(stopped);
     return 1;
   }
 
@@ -146,43 +146,30 @@ export class PackagesService {
   }
 
   /**
-   * Archiving: every running subscription of the package (not deactivated, and not stopping by the
-   * end of its current period anyway) stops at the end of its current period, or now if it was never
-   * activated. Answers their ids. As the system: they are all the package's, wherever their client
-   * has gone in the tree since.
+   * Archiving: the package's subscriptions not yet deactivated, locked in id order (FOR NO KEY
+   * UPDATE on PostgreSQL) before any of them is stopped, so an update of one of them cannot hold a
+   * lock the archive needs while it waits for one the archive holds. As the system: they are all
+   * the package's, wherever their client has gone in the tree since.
    */
-  private stopSubscriptions(packageId: number): Promise<number[]> {
-    const now = this.clock.now();
-    const running = "packages_id = :packageId AND condition <> 'deactivated' AND (stop_dt IS NULL OR stop_dt > COALESCE(periods_stop_dt, :now))";
+  private runningSubscriptions(packageId: number): Promise<number[]> {
     return this.tenancy.runAs(Principal.system('packages-archive'), async () => {
-      const manager = this.db.manager;
-      const rows: { id: number }[] = await manager
+      const query = this.db.manager
         .createQueryBuilder(SubscriptionEntity, 'subscription')
-        .select('subscription.id', 'id')
-        .where(running, { packageId, now })
-        .orderBy('subscription.id')
-        .getRawMany();
-      const ids = rows.map((row) => Number(row.id));
-      if (ids.length === 0) return ids;
-      await manager
-        .createQueryBuilder()
-        .update(SubscriptionEntity)
-        .set({ stop_dt: () => 'COALESCE(periods_stop_dt, :now)' })
-        .where(`id IN (:...ids) AND ${running}`, { ids, packageId, now })
-        .updateEntity(false)
-        .execute();
-      return ids;
+        .where("subscription.packages_id = :packageId AND subscription.condition <> 'deactivated'", { packageId })
+        .orderBy('subscription.id');
+      if (this.db.dialect === 'postgres') query.setLock('for_no_key_update');
+      return (await query.getMany()).map((subscription) => subscription.id);
     });
   }
 
   /**
-   * Runs `fn` in a database transaction holding the package's row (FOR UPDATE on PostgreSQL;
+   * Runs `fn` in a database transaction holding the package's row (FOR NO KEY UPDATE on PostgreSQL;
    * SQLite has a single writer): a subscription being created on it waits (see availableFor).
    */
   private withLocked<T>(id: number, fn: (found: PackageEntity, manager: EntityManager) => Promise<T>): Promise<T> {
     return this.db.transaction(async (manager) => {
       const read = manager.createQueryBuilder(PackageEntity, 'package').where('package.id = :id', { id });
-      const found = await (this.db.dialect === 'postgres' ? read.setLock('pessimistic_write') : read).getOne();
+      const found = await (this.db.dialect === 'postgres' ? read.setLock('for_no_key_update') : read).getOne();
       if (!found) throw new NotFound('packages', id);
       return fn(found, manager);
     });

@@ -44,28 +44,34 @@ export class SubscriptionsService {
   }
 
   /**
-   * Written with the client's row locked (against its delete or move, which subscriptions forbid)
-   * and the package's held (against its archive or delete); then the engine runs for it, so the
-   * answer shows what it did (an activation, when start_dt has come).
+   * Written with the package held (FOR SHARE on PostgreSQL: not archived or deleted meanwhile) and
+   * then the client's row locked (not deleted or moved meanwhile), in the order an archive takes
+   * them; then the engine runs for it, so the answer shows what it did (an activation, when
+   * start_dt has come). SQLite has a single writer.
    */
   async create(params: CreateSubscriptionParams): Promise<PresentedSubscription> {
     const start = params.start_dt ?? this.clock.now();
     const stop = params.stop_dt ?? null;
     if (stop !== null && stop.getTime() <= start.getTime()) throw ValidationFailed.field('stop_dt', 'must be after start_dt');
-    const id = await this.clients.withLocked(params.clients_id, async (client, manager) => {
+    const id = await this.db.transaction(async () => {
+      const client = await this.clients.get(params.clients_id);
       await this.packages.availableFor(params.packages_id, client);
-      const subscription = manager.create(SubscriptionEntity, {
-        clients_id: client.id,
-        packages_id: params.packages_id,
-        resellers_id: client.resellers_id,
-        quantity: params.quantity ?? 1,
-        start_dt: start,
-        stop_dt: stop,
-        condition: 'new',
-        next_period: 0,
-        due_dt: start,
+      return this.clients.withLocked(client.id, async (locked, manager) => {
+        // Moved to another reseller since it was read: the package must be offered there too.
+        if (locked.resellers_id !== client.resellers_id) await this.packages.availableFor(params.packages_id, locked);
+        const subscription = manager.create(SubscriptionEntity, {
+          clients_id: locked.id,
+          packages_id: params.packages_id,
+          resellers_id: locked.resellers_id,
+          quantity: params.quantity ?? 1,
+          start_dt: start,
+          stop_dt: stop,
+          condition: 'new',
+          next_period: 0,
+          due_dt: start,
+        });
+        return (await manager.save(subscription)).id;
       });
-      return (await manager.save(subscription)).id;
     });
     await this.runner.runFor([id]);
     return this.get(id);
@@ -105,6 +111,10 @@ export class SubscriptionsService {
         throw new BusinessRuleViolation('subscriptions-deactivated', `subscription #${id} is deactivated: its stop_dt cannot be cleared`);
       }
       if (stop_dt && stop_dt.getTime() < found.start_dt.getTime()) throw ValidationFailed.field('stop_dt', 'must not be before start_dt');
+      // A period charged is charged: a stop before it began would leave its fee booked for nothing.
+      if (stop_dt && found.periods_start_dt && stop_dt.getTime() < found.periods_start_dt.getTime()) {
+        throw ValidationFailed.field('stop_dt', 'must not be before the start of the last period charged (periods_start_dt); stop it with at=now for a refund');
+      }
       await manager.save(manager.create(SubscriptionEntity, { id, quantity, stop_dt }));
     });
     await this.runner.runFor([id]);
@@ -131,11 +141,11 @@ export class SubscriptionsService {
     return Object.assign(subscription, { status: subscriptionStatus(subscription, now) });
   }
 
-  /** Runs `fn` in a database transaction holding the subscription's row (FOR UPDATE on PostgreSQL; SQLite has a single writer). */
+  /** Runs `fn` in a database transaction holding the subscription's row (FOR NO KEY UPDATE on PostgreSQL; SQLite has a single writer). */
   private withLocked<T>(id: number, fn: (found: SubscriptionEntity, manager: EntityManager) => Promise<T>): Promise<T> {
     return this.db.transaction(async (manager) => {
       const read = manager.createQueryBuilder(SubscriptionEntity, 'subscription').where('subscription.id = :id', { id });
-      const found = await (this.db.dialect === 'postgres' ? read.setLock('pessimistic_write') : read).getOne();
+      const found = await (this.db.dialect === 'postgres' ? read.setLock('for_no_key_update') : read).getOne();
       if (!found) throw new NotFound('clients.subscriptions', id);
       return fn(found, manager);
     });
