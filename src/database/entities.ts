@@ -1,6 +1,7 @@
 import { CurrencyEntity } from '../modules/accounting/currencies/currency.entity';
 import { ExchangeRateEntity } from '../modules/accounting/rates/exchange-rate.entity';
 import { TransactionEntity } from '../modules/accounting/transactions/transaction.entity';
+import { InvoiceEntity, InvoiceLineEntity, InvoiceNumberEntity } from '../modules/accounting/invoices/invoice.entity';
 import { PackageEntity } from '../modules/billing/packages/package.entity';
 import { SubscriptionEntity } from '../modules/billing/subscriptions/subscription.entity';
 import { ClientEntity } from '../modules/clients/client.entity';
@@ -19,4 +20,7 @@ export const ENTITIES = [
   TransactionEntity,
   PackageEntity,
   SubscriptionEntity,
+  InvoiceEntity,
+  InvoiceLineEntity,
+  InvoiceNumberEntity,
 ];

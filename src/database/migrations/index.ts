@@ -7,6 +7,7 @@ import { AddUsersTokenVersion1764028800005 } from './1764028800005-add-users-tok
 import { ResellerRowLevelSecurity1764028800006 } from './1764028800006-reseller-row-level-security';
 import { ClientsSearchIndexes1764028800007 } from './1764028800007-clients-search-indexes';
 import { CreatePackagesAndSubscriptions1764028800008 } from './1764028800008-create-packages-and-subscriptions';
+import { CreateInvoices1764028800009 } from './1764028800009-create-invoices';
 
 /** Every migration in order; the server applies the pending ones at boot. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   ResellerRowLevelSecurity1764028800006,
   ClientsSearchIndexes1764028800007,
   CreatePackagesAndSubscriptions1764028800008,
+  CreateInvoices1764028800009,
 ];
