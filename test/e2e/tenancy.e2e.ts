@@ -1,5 +1,8 @@
 import { EntityTarget, ObjectLiteral } from 'typeorm';
 import { TransactionEntity } from '../../src/modules/accounting/transactions/transaction.entity';
+import { resellerLimitOf } from '../../src/platform/tenancy/reseller-limited.decorator';
+import { PackageEntity } from '../../src/modules/billing/packages/package.entity';
+import { SubscriptionEntity } from '../../src/modules/billing/subscriptions/subscription.entity';
 import { ClientEntity } from '../../src/modules/clients/client.entity';
 import { ResellerEntity } from '../../src/modules/iam/resellers/reseller.entity';
 import { UserEntity } from '../../src/modules/iam/users/user.entity';
@@ -7,7 +10,7 @@ import { Principal } from '../../src/platform/auth/principal';
 import { RequestContexts } from '../../src/platform/context/request-context';
 import { NotFound } from '../../src/platform/errors/domain-error';
 import { TenancyViolation } from '../../src/platform/tenancy/tenancy-violation';
-import { aClient, aCurrency, aReseller, aTransaction, aUser } from '../support/factories';
+import { aClient, aCurrency, aPackage, aReseller, aSubscription, aTransaction, aUser } from '../support/factories';
 import { DATABASE_KIND, startTestApp, TestApp } from '../support/test-app';
 import { Database } from '../../src/platform/database/database';
 
@@ -24,6 +27,8 @@ describe('tenancy enforcement beneath the services', () => {
     ['resellers', ResellerEntity, 'id'],
     ['clients', ClientEntity, 'resellers_id'],
     ['transactions', TransactionEntity, 'resellers_id'],
+    ['packages', PackageEntity, 'resellers_id'],
+    ['subscriptions', SubscriptionEntity, 'resellers_id'],
   ];
 
   beforeAll(async () => {
@@ -38,6 +43,14 @@ describe('tenancy enforcement beneath the services', () => {
     rows.set('resellers', { own: R1.id, foreign: S.id, reach: [] });
     rows.set('clients', { own: own.id, foreign: foreign.id, reach: [] });
     rows.set('transactions', { own: (await aTransaction(t, { clients_id: own.id })).id, foreign: (await aTransaction(t, { clients_id: foreign.id })).id, reach: [] });
+    const ownPackage = await aPackage(t, { currencies_id: usd, resellers_id: R1.id });
+    const foreignPackage = await aPackage(t, { currencies_id: usd, resellers_id: S.id });
+    rows.set('packages', { own: ownPackage.id, foreign: foreignPackage.id, reach: [] });
+    rows.set('subscriptions', {
+      own: (await aSubscription(t, { clients_id: own.id, packages_id: ownPackage.id })).id,
+      foreign: (await aSubscription(t, { clients_id: foreign.id, packages_id: foreignPackage.id })).id,
+      reach: [],
+    });
     limited = { ...Principal.system('test'), kind: 'user', userId: 1, login: 'limited', resellersId: R.id, scheme: 'api-key', reach: { kind: 'tree', root: R.id, ids: new Set([R.id, R1.id]) } };
     // What the limited principal should see of each table, read as the system.
     for (const [name, target, column] of ENTITIES) {
@@ -115,13 +128,13 @@ describe('tenancy enforcement beneath the services', () => {
 
     it('refuses an upsert, whose ON CONFLICT could overwrite a foreign row', async () => {
       await expect(asLimited(() => repository().upsert({ id: expected().foreign } as never, ['id']))).rejects.toThrow(
-        `Tenancy violation: upsert of ${name} by a reseller-limited principal`,
+        `Tenancy violation: upsert of ${resellerLimitOf(target)!.objectName} by a reseller-limited principal`,
       );
     });
 
     it('refuses to touch the entity with no principal at all, and lets a named system principal see everything', async () => {
       await expect(repository().find()).rejects.toThrow(TenancyViolation);
-      await expect(repository().count()).rejects.toThrow(`Tenancy violation: ${name} touched with no principal`);
+      await expect(repository().count()).rejects.toThrow(`Tenancy violation: ${resellerLimitOf(target)!.objectName} touched with no principal`);
       const everything = await as(Principal.system('test'), () => repository().count());
       expect(everything).toBeGreaterThan(expected().reach.length);
     });
@@ -164,7 +177,7 @@ describe('tenancy enforcement beneath the services', () => {
   });
 
   describe('raw SQL', () => {
-    const tables = ['users', 'resellers', 'clients', 'transactions'];
+    const tables = ['users', 'resellers', 'clients', 'transactions', 'packages', 'subscriptions'];
 
     if (DATABASE_KIND === 'postgres') {
       /** A query on a connection of its own, as the app role with a reach, as a query that forgot every scope would run. */
