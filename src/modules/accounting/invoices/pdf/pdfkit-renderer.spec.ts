@@ -1,137 +1,19 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { existsSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
+import { anInvoice, HEADER, linesOf, manyLines, ReadPdf, readWithPdfjs } from '../../../../../test/support/pdf';
 import type { InvoiceDocument } from './invoice-document';
 import { PdfkitInvoiceRenderer } from './pdfkit-renderer';
 
-/**
- * Reads a PDF (on stdin) back with Mozilla's pdf.js and prints JSON: the document info and, per
- * page, each non-blank text item with its left edge, right edge and baseline. pdfjs-dist is
- * ESM-only, which Jest's runtime cannot import on Node 20: a child `node` does.
- */
-const PDFJS_READER = `
-const pdfjs = await import(process.argv[1]);
-const chunks = [];
-for await (const chunk of process.stdin) chunks.push(chunk);
-const pdf = await pdfjs.getDocument({ data: new Uint8Array(Buffer.concat(chunks)), verbosity: 0 }).promise;
-const { info } = await pdf.getMetadata();
-const pages = [];
-for (let n = 1; n <= pdf.numPages; n++) {
-  const { items } = await (await pdf.getPage(n)).getTextContent();
-  pages.push(items.filter((item) => item.str.trim() !== '').map((item) => ({
-    text: item.str, x: item.transform[4], right: item.transform[4] + item.width, y: item.transform[5],
-  })));
-}
-process.stdout.write(JSON.stringify({ info, pages }));
-`;
-const PDFJS = pathToFileURL(join(dirname(require.resolve('pdfjs-dist/package.json')), 'legacy/build/pdf.mjs')).href;
-
-interface TextItem {
-  text: string;
-  x: number;
-  right: number;
-  y: number;
-}
-interface ReadPdf {
-  info: Record<string, string>;
-  pages: TextItem[][];
-}
-
-function readWithPdfjs(pdf: Buffer): ReadPdf {
-  const output = execFileSync(process.execPath, ['--input-type=module', '-e', PDFJS_READER, PDFJS], { input: pdf, maxBuffer: 256 << 20 });
-  return JSON.parse(output.toString('utf8')) as ReadPdf;
-}
-
-/** A page's text as lines, top to bottom: the items on one baseline, left to right, joined by " | ". */
-function linesOf(page: TextItem[]): string[] {
-  const rows = new Map<number, TextItem[]>();
-  for (const item of page) {
-    const y = Math.round(item.y * 10) / 10;
-    rows.set(y, [...(rows.get(y) ?? []), item]);
-  }
-  return [...rows.entries()]
-    .sort(([a], [b]) => b - a)
-    .map(([, items]) => items.sort((a, b) => a.x - b.x).map((item) => item.text).join(' | '));
-}
-
-let scratch: string;
-let files = 0;
-
-/** Runs a poppler-utils tool on the PDF; execFileSync throws unless it exits 0. */
-function poppler(tool: 'pdfinfo' | 'pdftotext' | 'pdffonts', pdf: Buffer, ...args: string[]): string {
-  const file = join(scratch, `invoice-${++files}.pdf`);
-  writeFileSync(file, pdf);
-  return execFileSync(tool, [...args, file, ...(tool === 'pdftotext' ? ['-'] : [])], { encoding: 'utf8', maxBuffer: 256 << 20 });
-}
-
-/** pdfinfo's fields, e.g. `Pages` → `3`. */
-function pdfinfo(pdf: Buffer): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const line of poppler('pdfinfo', pdf).split('\n')) {
-    const match = /^([^:]+):\s+(.*)$/.exec(line);
-    if (match) fields[match[1]] = match[2];
-  }
-  return fields;
-}
-
-function anInvoice(overrides: Partial<InvoiceDocument> = {}): InvoiceDocument {
-  return {
-    number: '2026-000042',
-    status: 'issued',
-    seller: { name: 'Northwind Telecom GmbH' },
-    client: {
-      id: 7,
-      name: 'Jürgen Øster',
-      company_name: 'Øster & Søn ApS',
-      address: 'Hauptstraße 5\n10115 Berlin',
-      email: 'jurgen@example.com',
-    },
-    currency: 'EUR',
-    invoice_dt: '2026-11-27',
-    due_dt: '2026-12-11',
-    start_dt: '2026-11-01',
-    end_dt: '2026-12-01',
-    timezone: 'Europe/Kyiv',
-    lines: [
-      { transactions_id: 11, dt: '2026-11-01 00:00:00', type: 'charge', notes: 'Monthly fee: Business 100', amount: '100.00' },
-      { transactions_id: 12, dt: '2026-11-14 09:30:00', type: 'debit_note', notes: 'Extra IP addresses', amount: '30.45' },
-      { transactions_id: 13, dt: '2026-11-20 17:05:12', type: 'credit_note', notes: null, amount: '-7.00' },
-    ],
-    total: '123.45',
-    notes: 'Payment by bank transfer within 14 days.',
-    ...overrides,
-  };
-}
-
-/** `count` lines, each amount unique (`n.nn` with n its position), so every one can be found. */
-function manyLines(count: number): InvoiceDocument['lines'] {
-  return Array.from({ length: count }, (_, i) => ({
-    transactions_id: i + 1,
-    dt: '2026-11-03 14:05:00',
-    type: 'charge',
-    notes: `Call bundle ${i + 1}`,
-    amount: `${i + 1}.${String(i % 100).padStart(2, '0')}`,
-  }));
-}
-
-const HEADER = 'Date | Type | Notes | Amount';
 /** The right edge of the amount column (A4 is 595.28 pt wide, the right margin 50). */
 const RIGHT_EDGE = 545.28;
 
 let renderer: PdfkitInvoiceRenderer;
 
 beforeAll(() => {
-  scratch = mkdtempSync(join(tmpdir(), 'invoice-pdf-'));
   renderer = new PdfkitInvoiceRenderer();
 });
 
-afterAll(async () => {
-  await renderer.onModuleDestroy();
-  rmSync(scratch, { recursive: true, force: true });
-});
+afterAll(() => renderer.onModuleDestroy());
 
 /** The pool's workers, for the tests that watch or kill them. */
 const workersOf = (subject: PdfkitInvoiceRenderer): Worker[] => subject['slots'].map((slot) => slot.worker);
@@ -184,26 +66,11 @@ describe('PdfkitInvoiceRenderer: what the PDF shows', () => {
 
     const lines = linesOf(readWithPdfjs(pdf).pages[0]);
     expect(lines.filter((line) => line === name || line === company)).toEqual([name, company]);
-    const text = poppler('pdftotext', pdf).split('\n');
-    expect(text.filter((line) => line === name || line === company)).toEqual([name, company]);
   });
 
-  it('embeds DejaVu Sans from the npm package, and no other font', async () => {
+  it('embeds DejaVu Sans from the npm package', () => {
     expect(existsSync(require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf'))).toBe(true);
     expect(existsSync(require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf'))).toBe(true);
-
-    const fonts = poppler('pdffonts', await renderer.render(anInvoice({ status: 'paid' })))
-      .split('\n')
-      .slice(2)
-      .filter((line) => line !== '')
-      .map((line) => line.split(/\s+/))
-      // name (subset tag stripped), type, embedded, subset, has a ToUnicode map
-      .map(([name, ...rest]) => [name.replace(/^[A-Z]{6}\+/, ''), rest.slice(0, 2).join(' '), ...rest.slice(-5, -2)])
-      .sort();
-    expect(fonts).toEqual([
-      ['DejaVuSans', 'CID TrueType', 'yes', 'yes', 'yes'],
-      ['DejaVuSans-Bold', 'CID TrueType', 'yes', 'yes', 'yes'],
-    ]);
   });
 
   it('wraps long notes inside the notes column', async () => {
@@ -240,26 +107,9 @@ describe('PdfkitInvoiceRenderer: what the PDF shows', () => {
     expect(pages[1]).toEqual([HEADER, '2026-11-03 08:00:00 | charge | after it | 2.00', 'Total: 123.45 EUR', 'Page 2 of 2']);
   });
 
-  it('sets Title, Author and CreationDate (the invoice date), and pdfinfo accepts the file', async () => {
-    const pdf = await renderer.render(anInvoice({ seller: { name: 'Ольга Телеком' } }));
-
-    const read = readWithPdfjs(pdf);
+  it('sets Title, Author and CreationDate (the invoice date)', async () => {
+    const read = readWithPdfjs(await renderer.render(anInvoice({ seller: { name: 'Ольга Телеком' } })));
     expect([read.info.Title, read.info.Author, read.info.CreationDate]).toEqual(['Invoice 2026-000042', 'Ольга Телеком', 'D:20261127000000Z']);
-    const info = pdfinfo(pdf);
-    expect([info.Pages, info.Title, info.Author, info['Page size'], info.Encrypted]).toEqual([
-      '1',
-      'Invoice 2026-000042',
-      'Ольга Телеком',
-      '595.28 x 841.89 pts (A4)',
-      'no',
-    ]);
-  });
-
-  it('has pdftotext find the number and the total line', async () => {
-    const text = poppler('pdftotext', await renderer.render(anInvoice())).split('\n');
-
-    expect(text.filter((line) => line.includes('2026-000042'))).toEqual(['Invoice 2026-000042']);
-    expect(text.filter((line) => line.startsWith('Total:'))).toEqual(['Total: 123.45 EUR']);
   });
 
   it.each([
@@ -271,7 +121,6 @@ describe('PdfkitInvoiceRenderer: what the PDF shows', () => {
 
     const [page] = readWithPdfjs(pdf).pages;
     expect(page.filter((item) => item.text === 'VOID' || item.text === 'PAID').map((item) => item.text)).toEqual(marks);
-    expect(poppler('pdftotext', pdf).split('\n').filter((line) => line === 'VOID' || line === 'PAID')).toEqual(marks);
   });
 });
 
@@ -289,7 +138,6 @@ describe('PdfkitInvoiceRenderer: 2,000 lines', () => {
     const pages = read.pages.map(linesOf);
 
     expect(pages.length).toBe(47);
-    expect(pdfinfo(pdf).Pages).toBe('47');
     expect(pages.map((lines) => lines.filter((line) => line === HEADER).length)).toEqual(Array(47).fill(1));
     expect(pages.map((lines) => lines.at(-1))).toEqual(Array.from({ length: 47 }, (_, i) => `Page ${i + 1} of 47`));
   });
@@ -328,7 +176,7 @@ describe('PdfkitInvoiceRenderer: the worker threads', () => {
     const pdf = await renderer.render(anInvoice({ lines: manyLines(2000) }));
     rendering = false;
 
-    expect(pdfinfo(pdf).Pages).toBe('47');
+    expect(readWithPdfjs(pdf).pages.length).toBe(47);
     // Rendered on this thread, the loop would not turn once until the render is done.
     expect(turns).toBeGreaterThanOrEqual(1000);
   });
@@ -338,7 +186,7 @@ describe('PdfkitInvoiceRenderer: the worker threads', () => {
     const threads = workersOf(renderer).map((worker) => worker.threadId);
 
     await expect(renderer.render(broken)).rejects.toMatchObject({ name: 'TypeError', message: 'invoice.lines is not iterable' });
-    expect(pdfinfo(await renderer.render(anInvoice())).Pages).toBe('1');
+    expect(readWithPdfjs(await renderer.render(anInvoice())).pages.length).toBe(1);
     expect(workersOf(renderer).map((worker) => worker.threadId)).toEqual(threads);
   });
 
@@ -346,7 +194,7 @@ describe('PdfkitInvoiceRenderer: the worker threads', () => {
     const unclonable = { ...anInvoice(), total: () => '1.00' } as unknown as InvoiceDocument;
 
     await expect(renderer.render(unclonable)).rejects.toThrow('() => \'1.00\' could not be cloned.');
-    expect(pdfinfo(await renderer.render(anInvoice())).Pages).toBe('1');
+    expect(readWithPdfjs(await renderer.render(anInvoice())).pages.length).toBe(1);
   });
 
   it('rejects the render of a worker that dies, and replaces the worker', async () => {
@@ -359,7 +207,7 @@ describe('PdfkitInvoiceRenderer: the worker threads', () => {
       await first.terminate();
       await expect(dying).rejects.toThrow('The invoice PDF worker stopped (exit code 1)');
 
-      expect(pdfinfo(await subject.render(anInvoice())).Pages).toBe('1');
+      expect(readWithPdfjs(await subject.render(anInvoice())).pages.length).toBe(1);
       const now = workersOf(subject);
       expect(now.length).toBe(1);
       expect(now[0].threadId).not.toBe(first.threadId);
