@@ -8,9 +8,10 @@
 // doing the same key lookup and scope (../shared/bench/baseline-server.js).
 //
 // Sections: hot path (clients.get over JSON-RPC and REST, single and batched, both adapters),
-// bookings, and clients.search at 10k and 1M rows (scripts/bench-*.js), each on SQLite and, when
-// BENCH_DATABASE_URL names a PostgreSQL server, on PostgreSQL. Writes bench/results.json.
-// Environment: BENCH_SECONDS (5), BENCH_ONLY (comma list of sections: hot,bookings,billing,search),
+// bookings, the billing engine, a bill run of invoices, and clients.search at 10k and 1M rows
+// (scripts/bench-*.js), each on SQLite and, when BENCH_DATABASE_URL names a PostgreSQL server, on
+// PostgreSQL. Writes bench/results.json.
+// Environment: BENCH_SECONDS (5), BENCH_ONLY (comma list of sections: hot,bookings,billing,invoices,search),
 // BENCH_PROFILE (a directory: CPU profiles of the project servers).
 const { spawn } = require('node:child_process');
 const { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
@@ -24,7 +25,7 @@ const { Client } = require('pg');
 const ROOT = resolve(__dirname, '..');
 const SHARED = resolve(ROOT, process.env.BENCH_SHARED ?? '../shared/bench');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'hot,bookings,billing,search').split(','));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'hot,bookings,billing,invoices,search').split(','));
 const CLIENTS = 10000;
 const FLOOR_KEY = 'bench-key';
 const API_KEY = 'bench-admin-key-0123456789';
@@ -312,6 +313,9 @@ async function main() {
     }
     if (ONLY.has('billing')) {
       for (const kind of kinds) rows.push(await require('./bench-billing.js').run({ kind, port: 3984 }));
+    }
+    if (ONLY.has('invoices')) {
+      for (const kind of kinds) rows.push(...(await require('./bench-invoices.js').run({ kind, port: 3982 })));
     }
     if (ONLY.has('search') && existsSync(join(__dirname, 'bench-search.js'))) {
       for (const kind of kinds) {

@@ -4,6 +4,7 @@ import { ConfigModule } from './config/config.module';
 import type { AppConfig } from './config/config';
 import { AccountingModule } from './modules/accounting/accounting.module';
 import { TransactionsModule } from './modules/accounting/transactions/transactions.module';
+import { InvoicesModule } from './modules/accounting/invoices/invoices.module';
 import { BillingModule } from './modules/billing/billing.module';
 import { ClientsModule } from './modules/clients/clients.module';
 import { IamModule } from './modules/iam/iam.module';
@@ -26,6 +27,7 @@ export class AppModule {
         BillingModule,
         ClientsModule,
         TransactionsModule,
+        InvoicesModule,
       ],
       providers: [{ provide: APP_GUARD, useClass: ApiAuthGuard }],
     };

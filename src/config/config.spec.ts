@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       shutdownTimeoutMs: 10000,
       billingTickSeconds: 10,
+      invoiceSeller: 'Billing',
     });
   });
 
@@ -40,6 +41,7 @@ describe('loadConfig', () => {
     expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
     expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback,10.0.0.0/8');
     expect(loadConfig({ TRUST_PROXY: 'off' }).trustProxy).toBe(false);
+    expect(loadConfig({ INVOICE_SELLER: 'Acme Telecom Ltd' }).invoiceSeller).toBe('Acme Telecom Ltd');
     expect([loadConfig({ HTTP_ADAPTER: 'fastify' }).httpAdapter, loadConfig({ HTTP_ADAPTER: 'express' }).httpAdapter]).toEqual(['fastify', 'express']);
   });
 

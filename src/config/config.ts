@@ -46,6 +46,8 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
   /** The billing engine wakes at least this often (SPEC §10); 0 turns it off in this process. */
   billingTickSeconds: number;
+  /** Who issues the invoices of clients of no reseller (the PDF's seller). */
+  invoiceSeller: string;
 }
 
 /** Thrown at boot with every bad variable at once, so an operator fixes them in one go. */
@@ -94,6 +96,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel: read.oneOf('LOG_LEVEL', ['error', 'warn', 'info', 'debug'] as const, 'info'),
     shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT', 10000, 0, 600000),
     billingTickSeconds: read.int('BILLING_TICK_SECONDS', 10, 0, 86400),
+    invoiceSeller: read.string('INVOICE_SELLER', 'Billing'),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);

@@ -74,10 +74,14 @@ describe('API documents', () => {
     expect(get.errors.map((error: { code: number }) => error.code)).toEqual([-32602, -32005, -32004, -32603]);
     expect(Object.keys(doc.components.schemas).sort()).toEqual([
       'ApiKey',
+      'BillRun',
       'Client',
       'CreatedUser',
       'Currency',
       'ExchangeRate',
+      'Invoice',
+      'InvoiceLine',
+      'InvoiceSummary',
       'JwtToken',
       'Package',
       'RateInEffect',

@@ -60,6 +60,19 @@ const aSubscriptionIn = async (w: World, place: Place) => {
   const client = await aClientWithPackageIn(w, place);
   return (await aSubscription(w.t, { clients_id: client, packages_id: packageOfClient.get(client)! })).id;
 };
+/** A client with a charge in November 2026 to invoice. */
+const aClientOwingIn = async (w: World, place: Place) => {
+  const client = await aClientIn(w, place);
+  await aTransaction(w.t, { clients_id: client, type: 'charge', amount: '-5', dt: '2026-11-05T00:00:00Z' });
+  return client;
+};
+const NOVEMBER = { start_dt: '2026-11-01', end_dt: '2026-12-01' };
+/** An invoice of a client in the place: each the latest of its year when made (what delete needs). */
+const anInvoiceIn = async (w: World, place: Place) => {
+  const reply = await w.t.rpc('accounting.invoices.create', { clients_id: await aClientOwingIn(w, place), ...NOVEMBER });
+  if (reply.body.error) throw new Error(`anInvoiceIn: ${JSON.stringify(reply.body.error)}`);
+  return reply.body.result.id as number;
+};
 const aRate = async (w: World) =>
   (await w.t.rpc('accounting.currencies.rates.create', { currencies_id: w.currency, to_currencies_id: (await aCurrency(w.t, currencyCode())).id, rate: '2' }))
     .body.result.id as number;
@@ -108,6 +121,24 @@ const MATRIX: Record<string, Line> = {
   },
   'accounting.transactions.search': { kind: 'search', seed: aTransactionIn },
   'accounting.transactions.get': { kind: 'target', objectName: 'transactions', seed: aTransactionIn, params: (id) => ({ id }) },
+
+  'accounting.invoices.create': {
+    kind: 'related',
+    objectName: 'clients',
+    seed: aClientOwingIn,
+    params: (id) => ({ clients_id: id, ...NOVEMBER }),
+  },
+  'accounting.invoices.generate': {
+    kind: 'related',
+    objectName: 'clients',
+    seed: aClientOwingIn,
+    params: (id) => ({ clients_id: [id], ...NOVEMBER }),
+  },
+  'accounting.invoices.search': { kind: 'search', seed: anInvoiceIn },
+  'accounting.invoices.get': { kind: 'target', objectName: 'accounting.invoices', seed: anInvoiceIn, params: (id) => ({ id }) },
+  'accounting.invoices.update': { kind: 'target', objectName: 'accounting.invoices', seed: anInvoiceIn, params: (id) => ({ id, status: 'paid', notes: 'paid' }) },
+  'accounting.invoices.void': { kind: 'target', objectName: 'accounting.invoices', seed: anInvoiceIn, params: (id) => ({ id }) },
+  'accounting.invoices.delete': { kind: 'target', objectName: 'accounting.invoices', seed: anInvoiceIn, params: (id) => ({ id }) },
 
   'iam.resellers.create': {
     kind: 'create',

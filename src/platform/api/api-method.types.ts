@@ -24,6 +24,12 @@ export interface ApiMethodOptions {
    * aligned with `ids`. Consecutive calls of the method in a JSON-RPC batch share it.
    */
   many?: string;
+  /**
+   * The method commits its work in units of its own (Database.unit per batch: a bill run), so no
+   * unit of work is opened around the call: what one batch committed stays when a later one fails,
+   * and no transaction stays open for the whole run. Its service must open a unit for every query.
+   */
+  ownUnitsOfWork?: boolean;
 }
 
 export const API_METHOD = 'api:method';

@@ -29,8 +29,10 @@ export class ResultInterceptor implements NestInterceptor {
     // A list holds its page size of rows until it is written (see RowsInFlight).
     const release = Array.isArray(method.result) ? this.inFlight.reserve(rowsAskedBy((request.query as { limit?: unknown }).limit)) : undefined;
     try {
-      // The handler is one unit of work (on PostgreSQL: one connection, one transaction, the caller's reach).
-      const result = await this.db.unit(() => lastValueFrom(next.handle()));
+      // The handler is one unit of work (on PostgreSQL: one connection, one transaction, the caller's reach),
+      // unless it opens its own (ApiMethodOptions.ownUnitsOfWork).
+      const handle = () => lastValueFrom(next.handle());
+      const result = await (method.ownUnitsOfWork ? handle() : this.db.unit(handle));
       const presented = this.presenter.present(result, method.result);
       response.header('Content-Type', JSON_CONTENT_TYPE);
       // A list may be large: written in slices, so the event loop is never held for long.

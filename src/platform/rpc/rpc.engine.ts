@@ -241,7 +241,7 @@ export class RpcEngine {
   private async invoke(method: RegisteredMethod, params: unknown): Promise<{ result: unknown } | { error: unknown }> {
     try {
       const validated = await this.validated(method, params);
-      const result = await this.db.unit(() => method.invoke(validated));
+      const result = await (method.options.ownUnitsOfWork ? method.invoke(validated) : this.db.unit(() => method.invoke(validated)));
       return { result: this.presenter.present(result, method.options.result) };
     } catch (error) {
       return { error };

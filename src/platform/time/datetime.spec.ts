@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
-import { formatDateTime, parseDateTime } from './datetime';
+import { formatDate, formatDateTime, parseDateTime, yearIn } from './datetime';
 
 const iso = (date: Date | undefined) => date?.toISOString();
 
@@ -37,6 +37,17 @@ describe('parseDateTime', () => {
     for (const text of ['2026-02-30 10:00:00', '2026-13-01', 'yesterday', '2026-01-15 25:00:00', '15.01.2026', '', '2026-01-15T10:00:00+25:00', '2026-01-15T10:00:00+05:99']) {
       expect(parseDateTime(text, 'UTC')).toBeUndefined();
     }
+  });
+});
+
+describe('formatDate and yearIn', () => {
+  it('name the calendar date and year of the instant in the zone', () => {
+    // 22:30Z on 31 October 2026 is already 1 November in Kyiv (UTC+2 after the autumn change).
+    expect(formatDate(new Date('2026-10-31T22:30:00Z'), 'Europe/Kyiv')).toBe('2026-11-01');
+    expect(formatDate(new Date('2026-10-31T21:59:59Z'), 'Europe/Kyiv')).toBe('2026-10-31');
+    expect(formatDate(new Date('2026-01-01T03:00:00Z'), 'America/New_York')).toBe('2025-12-31');
+    expect([yearIn(new Date('2026-01-01T03:00:00Z'), 'America/New_York'), yearIn(new Date('2026-01-01T03:00:00Z'), 'UTC')]).toEqual([2025, 2026]);
+    expect(yearIn(new Date('2025-12-31T22:00:00Z'), 'Europe/Kyiv')).toBe(2026);
   });
 });
 

@@ -41,6 +41,16 @@ export function formatDateTime(instant: Date, zone: string): string {
   );
 }
 
+/** The calendar date of that instant in the zone, e.g. 2026-11-25 (as formatDateTime writes it, without the time). */
+export function formatDate(instant: Date, zone: string): string {
+  return formatDateTime(instant, zone).slice(0, 10);
+}
+
+/** The calendar year of that instant in the zone. */
+export function yearIn(instant: Date, zone: string): number {
+  return Number(formatDateTime(instant, zone).slice(0, 4));
+}
+
 /**
  * Reads `2026-11-25 09:30:00`, `2026-11-25T09:30:00`, a date alone (midnight), with optional
  * fractions; with an offset or Z it is kept as written, without one it is read in `zone`.

@@ -6,7 +6,7 @@ import type { Principal } from '../auth/principal';
 import { RequestContexts } from '../context/request-context';
 import { ValidationFailed } from '../errors/domain-error';
 import type { RawParams } from '../api/validate-params';
-import { formatDateTime } from './datetime';
+import { formatDate, formatDateTime } from './datetime';
 
 export const TZ_PARAM = '__tz';
 
@@ -54,5 +54,10 @@ export class TimeZones {
 
   format(instant: Date, zone = this.effectiveZone()): string {
     return formatDateTime(instant, zone);
+  }
+
+  /** The date alone, e.g. 2026-11-25, in the effective zone unless another is given (documents such as an invoice's). */
+  formatDate(instant: Date, zone = this.effectiveZone()): string {
+    return formatDate(instant, zone);
   }
 }
