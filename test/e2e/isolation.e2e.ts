@@ -139,6 +139,7 @@ const MATRIX: Record<string, Line> = {
   'accounting.invoices.update': { kind: 'target', objectName: 'accounting.invoices', seed: anInvoiceIn, params: (id) => ({ id, status: 'paid', notes: 'paid' }) },
   'accounting.invoices.void': { kind: 'target', objectName: 'accounting.invoices', seed: anInvoiceIn, params: (id) => ({ id }) },
   'accounting.invoices.delete': { kind: 'target', objectName: 'accounting.invoices', seed: anInvoiceIn, params: (id) => ({ id }) },
+  'accounting.invoices.pdf': { kind: 'target', objectName: 'accounting.invoices', seed: anInvoiceIn, params: (id) => ({ id }) },
 
   'iam.resellers.create': {
     kind: 'create',

@@ -30,6 +30,32 @@ export interface ApiMethodOptions {
    * and no transaction stays open for the whole run. Its service must open a unit for every query.
    */
   ownUnitsOfWork?: boolean;
+  /**
+   * A file (e.g. `application/pdf`): the method answers a FileAnswer. REST sends its bytes with
+   * this Content-Type and a Content-Disposition naming the file; JSON-RPC the result class's
+   * fields (filename, content_type, content_base64).
+   */
+  download?: string;
+}
+
+/** What a `download` method answers. */
+export interface FileAnswer {
+  filename: string;
+  content_type: string;
+  content: Buffer;
+  /** The bytes as base64, for JSON-RPC (computed when read). */
+  readonly content_base64: string;
+}
+
+export function fileAnswer(filename: string, contentType: string, content: Buffer): FileAnswer {
+  return {
+    filename,
+    content_type: contentType,
+    content,
+    get content_base64() {
+      return content.toString('base64');
+    },
+  };
 }
 
 export const API_METHOD = 'api:method';

@@ -1,4 +1,4 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor, StreamableFile } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { defer, lastValueFrom, Observable } from 'rxjs';
 import { rowsAskedBy } from '../search/search-params';
@@ -6,7 +6,7 @@ import { RowsInFlight } from './rows-in-flight';
 import { Database } from '../database/database';
 import { type HttpRequest, type HttpResponse, JSON_CONTENT_TYPE } from '../http/http-adapter';
 import { toJson, toJsonInSlices } from '../http/json';
-import { API_METHOD, ApiMethodOptions } from './api-method.types';
+import { API_METHOD, ApiMethodOptions, FileAnswer } from './api-method.types';
 import { ResultPresenter } from './result-presenter';
 
 /** REST side of a declared method: run as one unit of work, the result shaped and serialized exactly as JSON-RPC does it. */
@@ -19,13 +19,13 @@ export class ResultInterceptor implements NestInterceptor {
     private readonly inFlight: RowsInFlight,
   ) {}
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<string> {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<string | StreamableFile> {
     const method = this.reflector.get<ApiMethodOptions>(API_METHOD, context.getHandler());
     const http = context.switchToHttp();
     return defer(() => this.answer(method, http.getRequest<HttpRequest>(), http.getResponse<HttpResponse>(), next));
   }
 
-  private async answer(method: ApiMethodOptions, request: HttpRequest, response: HttpResponse, next: CallHandler): Promise<string> {
+  private async answer(method: ApiMethodOptions, request: HttpRequest, response: HttpResponse, next: CallHandler): Promise<string | StreamableFile> {
     // A list holds its page size of rows until it is written (see RowsInFlight).
     const release = Array.isArray(method.result) ? this.inFlight.reserve(rowsAskedBy((request.query as { limit?: unknown }).limit)) : undefined;
     try {
@@ -33,6 +33,11 @@ export class ResultInterceptor implements NestInterceptor {
       // unless it opens its own (ApiMethodOptions.ownUnitsOfWork).
       const handle = () => lastValueFrom(next.handle());
       const result = await (method.ownUnitsOfWork ? handle() : this.db.unit(handle));
+      if (method.download) {
+        // Sent as a file by either adapter, byte for byte.
+        const file = result as FileAnswer;
+        return new StreamableFile(file.content, { type: file.content_type, disposition: `attachment; filename="${file.filename}"`, length: file.content.length });
+      }
       const presented = this.presenter.present(result, method.result);
       response.header('Content-Type', JSON_CONTENT_TYPE);
       // A list may be large: written in slices, so the event loop is never held for long.

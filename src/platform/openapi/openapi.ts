@@ -87,7 +87,9 @@ function operation(method: RegisteredMethod, collector: SchemaCollector): JsonSc
       },
     }),
     responses: {
-      '200': { description: 'Success', content: { 'application/json': { schema: collector.resultSchema(options.result) } } },
+      '200': options.download
+        ? { description: 'The file', content: { [options.download]: { schema: { type: 'string', format: 'binary' } } } }
+        : { description: 'Success', content: { 'application/json': { schema: collector.resultSchema(options.result) } } },
       ...Object.fromEntries(errors.map((kind) => [status(kind), { $ref: `#/components/responses/${kind}` }])),
     },
     ...(options.public && { security: [] }),

@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { ApiMethod, Args } from '../../../platform/api/api-method.decorator';
 import { IdParams, ROWS_AFFECTED } from '../../../platform/api/common-params';
-import { BillRun, CreateInvoiceParams, GenerateInvoicesParams, Invoice, InvoiceSummary, SearchInvoicesParams, UpdateInvoiceParams } from './dto/invoice.dto';
+import { BillRun, CreateInvoiceParams, GenerateInvoicesParams, Invoice, InvoicePdf, InvoiceSummary, SearchInvoicesParams, UpdateInvoiceParams } from './dto/invoice.dto';
 import { InvoicesService } from './invoices.service';
 
 const LINES =
@@ -96,5 +96,20 @@ export class InvoicesController {
   })
   delete(@Args() { id }: IdParams) {
     return this.invoices.delete(id);
+  }
+
+  @ApiMethod({
+    rpc: 'accounting.invoices.pdf',
+    http: 'GET /accounting/invoices/:id/pdf',
+    summary: "An invoice's PDF",
+    description:
+      'A printable PDF: seller, client, number, dates in the effective time zone, lines and the total with its currency. REST answers the file (`application/pdf`, `Content-Disposition: attachment; filename="invoice-<number>.pdf"`); JSON-RPC `{filename, content_type, content_base64}`.',
+    result: InvoicePdf,
+    errors: ['not_found'],
+    download: 'application/pdf',
+    ownUnitsOfWork: true,
+  })
+  pdf(@Args() { id }: IdParams) {
+    return this.invoices.pdf(id);
   }
 }

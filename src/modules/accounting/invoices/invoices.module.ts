@@ -8,6 +8,8 @@ import { InvoiceEntity } from './invoice.entity';
 import { InvoiceIssuer } from './invoice-issuer';
 import { InvoicesController } from './invoices.controller';
 import { InvoicesService } from './invoices.service';
+import { InvoicePdfRenderer } from './pdf/invoice-document';
+import { PdfkitInvoiceRenderer } from './pdf/pdfkit-renderer';
 
 // Invoices carry their client's reseller and currency: the client can neither go, move nor change
 // currency while it has any; a currency invoiced in stays. (A transaction on an invoice needs no
@@ -17,11 +19,11 @@ References.declare(
   { from: InvoiceEntity, column: 'currencies_id', to: CurrencyEntity, code: 'currencies-in-use', describe: (id) => `currency #${id} is used by other records` },
 );
 
-/** Invoices (SPEC §11): create, the bill run, get, search, update, void, delete; documentOf for the PDF. */
+/** Invoices (SPEC §11): create, the bill run, get, search, update, void, delete, and the PDF. */
 @Module({
   imports: [AccountingModule, ClientsModule],
   controllers: [InvoicesController],
-  providers: [InvoicesService, InvoiceIssuer],
+  providers: [InvoicesService, InvoiceIssuer, { provide: InvoicePdfRenderer, useClass: PdfkitInvoiceRenderer }],
   exports: [InvoicesService],
 })
 export class InvoicesModule {}

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager, Repository } from 'typeorm';
 import { APP_CONFIG } from '../../../config/config.module';
+import { FileAnswer, fileAnswer } from '../../../platform/api/api-method.types';
 import type { AppConfig } from '../../../config/config';
 import { Database } from '../../../platform/database/database';
 import { BusinessRuleViolation, NotFound } from '../../../platform/errors/domain-error';
@@ -25,7 +26,7 @@ import {
 import { InvoiceEntity, InvoiceLineEntity, InvoiceNumberEntity } from './invoice.entity';
 import { checkDue, invoiceDates, lineAmount, moneyText } from './invoice-rules';
 import { InvoiceIssuer, Issue, LockedClient } from './invoice-issuer';
-import type { InvoiceDocument } from './pdf/invoice-document';
+import { InvoiceDocument, InvoicePdfRenderer } from './pdf/invoice-document';
 
 const SEARCH: SearchSpec<SearchInvoicesParams> = {
   orders: INVOICE_ORDERS,
@@ -68,6 +69,7 @@ export class InvoicesService {
     private readonly issuer: InvoiceIssuer,
     private readonly clock: Clock,
     private readonly timeZones: TimeZones,
+    private readonly renderer: InvoicePdfRenderer,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -174,6 +176,15 @@ export class InvoicesService {
    * amounts as exact decimal text with at least the currency's totals_precision places, the
    * seller the client's reseller (or INVOICE_SELLER for a client of none).
    */
+  /**
+   * The invoice's PDF. Its data are read in a unit of work of their own, which ends before the
+   * rendering (in a worker thread) starts: no connection waits on a PDF.
+   */
+  async pdf(id: number): Promise<FileAnswer> {
+    const document = await this.db.unit(() => this.documentOf(id));
+    return fileAnswer(`invoice-${document.number}.pdf`, 'application/pdf', await this.renderer.render(document));
+  }
+
   async documentOf(id: number): Promise<InvoiceDocument> {
     const invoice = await this.get(id);
     const client = await this.clients.get(invoice.clients_id);

@@ -167,3 +167,15 @@ export class BillRun {
   @ResultField({ type: 'integer' }, { example: 3, description: 'Clients in scope with nothing to invoice (a zero total)' })
   skipped: number;
 }
+
+/** An invoice's PDF as JSON-RPC carries it (REST sends the bytes). */
+export class InvoicePdf {
+  @ResultField({ type: 'string' }, { example: 'invoice-2026-000042.pdf' })
+  filename: string;
+
+  @ResultField({ type: 'string' }, { example: 'application/pdf' })
+  content_type: string;
+
+  @ResultField({ type: 'string', contentEncoding: 'base64' }, { example: 'JVBERi0xLjMK…', description: 'The PDF, base64-encoded' })
+  content_base64: string;
+}
