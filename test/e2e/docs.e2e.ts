@@ -81,6 +81,7 @@ describe('API documents', () => {
       'ExchangeRate',
       'Invoice',
       'InvoiceLine',
+      'InvoicePdf',
       'InvoiceSummary',
       'JwtToken',
       'Package',
