@@ -295,7 +295,7 @@ describe('accounting.invoices', () => {
       expect(await ok('rest', 'accounting.invoices.generate', { ...NOVEMBER, clients_id: [] })).toEqual({ created: [], skipped: 0 });
     });
 
-    it('commits batch by batch: a batch that fails keeps those before it, and the next run invoices the rest once', async () => {
+    it('commits batch by batch: a batch that fails keeps those before it, and the next run invoices the rest once; a client no total can hold is skipped, not the run', async () => {
       const reseller = await aReseller(t);
       const clients = await pooled(
         Array.from({ length: 205 }, () => () => aClient(t, { currencies_id: eur, resellers_id: reseller.id })),
@@ -303,7 +303,7 @@ describe('accounting.invoices', () => {
       );
       clients.sort((a, b) => a.id - b.id);
       const [huge, ...rest] = [clients[clients.length - 1], ...clients.slice(0, -1)];
-      await pooled(rest.map((client, i) => () => book(client.id, 'charge', `-${i + 1}`, '2026-11-10T00:00:00Z')), 10);
+      const charges = await pooled(rest.map((client, i) => () => book(client.id, 'charge', `-${i + 1}`, '2026-11-10T00:00:00Z')), 10);
       // Two charges no invoice total can hold (the balance in between brought back by a payment).
       await book(huge.id, 'charge', '-999999999999', '2026-11-10T00:00:00Z');
       await book(huge.id, 'payment', '999999999999', '2026-11-11T00:00:00Z');
@@ -313,17 +313,31 @@ describe('accounting.invoices', () => {
           invoice.clients_id,
           invoice.total,
         ]);
-      // The second batch (the last 5 clients) fails on the last one: the first 200 stay invoiced.
-      expect(await api('rpc', 'accounting.invoices.generate', { ...NOVEMBER, resellers_id: [reseller.id] })).toEqual(
-        coded('invoices-amount-overflow', `the invoice of client #${huge.id} would total more than an amount can hold`),
-      );
+      // A disk that refuses the line of the second batch's last charge: that batch fails, the first 200 stay invoiced.
+      const refused = charges[charges.length - 1];
+      const postgres = t.dataSource.options.type === 'postgres';
+      if (postgres) {
+        await t.dataSource.query(`CREATE OR REPLACE FUNCTION refuse_line() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'the disk said no'; END $$`);
+        await t.dataSource.query(`CREATE TRIGGER refuse_line BEFORE INSERT ON invoice_lines FOR EACH ROW WHEN (NEW.transactions_id = ${refused}) EXECUTE FUNCTION refuse_line()`);
+      } else {
+        await t.dataSource.query(`CREATE TRIGGER refuse_line BEFORE INSERT ON invoice_lines WHEN NEW.transactions_id = ${refused} BEGIN SELECT RAISE(ABORT, 'the disk said no'); END`);
+      }
+      try {
+        expect(await api('rpc', 'accounting.invoices.generate', { ...NOVEMBER, resellers_id: [reseller.id] })).toMatchObject({ ok: false, status: 500 });
+      } finally {
+        await t.dataSource.query(postgres ? 'DROP TRIGGER refuse_line ON invoice_lines' : 'DROP TRIGGER refuse_line');
+      }
       expect(await invoiced()).toEqual(rest.slice(0, 200).map((client, i) => [client.id, i + 1]));
-      // Without it, the next run invoices the other four, and nothing twice.
-      expect(await ok('rest', 'accounting.invoices.generate', { ...NOVEMBER, clients_id: rest.map((client) => client.id) })).toEqual({
+      // The next run invoices the other four, and nothing twice; the client no total can hold is skipped.
+      expect(await ok('rest', 'accounting.invoices.generate', { ...NOVEMBER, resellers_id: [reseller.id] })).toEqual({
         created: [expect.any(Number), expect.any(Number), expect.any(Number), expect.any(Number)],
-        skipped: 200,
+        skipped: 201,
       });
       expect(await invoiced()).toEqual(rest.map((client, i) => [client.id, i + 1]));
+      // Alone, it is refused as it always was.
+      expect(await api('rpc', 'accounting.invoices.create', { clients_id: huge.id, ...NOVEMBER })).toEqual(
+        coded('invoices-amount-overflow', `the invoice of client #${huge.id} would total more than an amount can hold`),
+      );
     });
 
     it("covers only a limited caller's tree, and refuses clients and resellers out of it", async () => {

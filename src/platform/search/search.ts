@@ -7,6 +7,8 @@ import type { SearchParams } from './search-params';
 export interface SearchSpec<P extends SearchParams> {
   /** Orderable columns (API names equal entity properties). */
   orders: readonly string[];
+  /** An order that sorts by other columns than its name, e.g. an invoice `number` by (year, seq). */
+  orderColumns?: Record<string, readonly string[]>;
   /** Orderable decimal columns: ordered by numeric value where the dialect keeps decimals as text. */
   decimalOrders?: readonly string[];
   /** Columns the quick search `q` looks in (params extending QuickSearchParams). */
@@ -73,9 +75,11 @@ export function applySearch<E extends ObjectLiteral, P extends SearchParams>(
     }
   }
 
-  for (const { column, direction } of parseOrder(params.order, spec.orders)) {
-    const numericText = decimalsAreText() && spec.decimalOrders?.includes(column);
-    query.addOrderBy(numericText ? `CAST(${alias}.${column} AS REAL)` : `${alias}.${column}`, direction);
+  for (const { column: order, direction } of parseOrder(params.order, spec.orders)) {
+    for (const column of spec.orderColumns?.[order] ?? [order]) {
+      const numericText = decimalsAreText() && spec.decimalOrders?.includes(column);
+      query.addOrderBy(numericText ? `CAST(${alias}.${column} AS REAL)` : `${alias}.${column}`, direction);
+    }
   }
   return query.limit(params.limit).offset(params.offset);
 }

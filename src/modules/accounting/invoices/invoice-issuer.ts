@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager, In } from 'typeorm';
 import { Principal } from '../../../platform/auth/principal';
 import { Database } from '../../../platform/database/database';
@@ -31,6 +31,8 @@ export type LockedClient = Pick<ClientEntity, 'id' | 'resellers_id' | 'currencie
  * one counter update takes their numbers, one insert writes the invoices, one INSERT … SELECT
  * their lines. The same for one client (accounting.invoices.create) as for a batch of a bill run.
  */
+const logger = new Logger('Invoices');
+
 @Injectable()
 export class InvoiceIssuer {
   /** Runs the set-based line insert (raw SQL: SQLite refuses it to limited callers), restricted to invoices the caller just wrote. */
@@ -46,13 +48,26 @@ export class InvoiceIssuer {
    * whose free lines total anything but 0 gets an invoice, numbered in client order. Answers the
    * invoices created and how many clients had nothing to invoice.
    */
-  async issue(manager: EntityManager, clients: LockedClient[], issue: Issue): Promise<{ created: Pick<InvoiceEntity, 'id' | 'clients_id'>[]; skipped: number }> {
+  async issue(
+    manager: EntityManager,
+    clients: LockedClient[],
+    issue: Issue,
+    overflow: 'refuse' | 'skip' = 'refuse',
+  ): Promise<{ created: Pick<InvoiceEntity, 'id' | 'clients_id'>[]; skipped: number }> {
     if (clients.length === 0) return { created: [], skipped: 0 };
     const owed = await this.freeAmounts(manager, clients.map((client) => client.id), issue.dates);
     const precisions = await this.precisionsOf(manager, clients, issue);
     const due = clients.flatMap((client) => {
       const total = totalOf(owed.get(client.id) ?? [], precisions.get(client.currencies_id)!);
-      if (!fits(total, MONEY)) throw new BusinessRuleViolation('invoices-amount-overflow', `the invoice of client #${client.id} would total more than an amount can hold`);
+      if (!fits(total, MONEY)) {
+        const problem = `the invoice of client #${client.id} would total more than an amount can hold`;
+        // A bill run goes on for everyone else: this client is skipped (and said so in the log).
+        if (overflow === 'skip') {
+          logger.warn({ msg: `bill run: ${problem}; not invoiced`, clients_id: client.id });
+          return [];
+        }
+        throw new BusinessRuleViolation('invoices-amount-overflow', problem);
+      }
       return total.isZero() ? [] : [{ client, total }];
     });
     if (due.length === 0) return { created: [], skipped: clients.length };

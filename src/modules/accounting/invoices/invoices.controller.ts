@@ -90,7 +90,7 @@ export class InvoicesController {
     http: 'DELETE /accounting/invoices/:id',
     summary: 'Delete the latest invoice of its year',
     description:
-      'Only the invoice with the last number of its year (whatever its status), else 422 `invoices-not-latest`: its number is given back, so the next invoice of the year takes it and numbering stays gapless. Its transactions are free again. Result: rows affected.',
+      'Only the invoice with the last number of its year, else 422 `invoices-not-latest`, and never a void one (422 `invoices-void`: a void invoice keeps its number): its number is given back, so the next invoice of the year takes it and numbering stays gapless. Its transactions are free again. Result: rows affected.',
     result: ROWS_AFFECTED,
     errors: ['not_found', 'business'],
   })

@@ -30,6 +30,8 @@ import { InvoiceDocument, InvoicePdfRenderer } from './pdf/invoice-document';
 
 const SEARCH: SearchSpec<SearchInvoicesParams> = {
   orders: INVOICE_ORDERS,
+  // `2026-1000000` sorts after `2026-999999`: by the year and the sequence, not the text.
+  orderColumns: { number: ['year', 'seq'] },
   decimalOrders: ['total'],
   quickSearch: [],
   lists: { clients_id: 'clients_id', resellers_id: 'resellers_id', status: 'status' },
@@ -96,7 +98,8 @@ export class InvoicesService {
    * transaction holding its clients, set-based (one query sums what each client owes, one insert
    * writes the invoices, one INSERT … SELECT their lines). A failure keeps the batches committed
    * before it; running it again invoices only what is still free, so twice creates nothing twice.
-   * It opens its own units of work (ApiMethodOptions.ownUnitsOfWork): none spans the run.
+   * It opens its own units of work (ApiMethodOptions.ownUnitsOfWork): none spans the run. A client
+   * whose total no amount can hold is skipped (and logged), not the run.
    */
   async generate(params: GenerateInvoicesParams): Promise<{ created: number[]; skipped: number }> {
     const issue = this.issueOf(params, null);
@@ -108,7 +111,7 @@ export class InvoicesService {
       const batch = await this.db.unit(() =>
         this.inTransaction(async (manager) => {
           const clients = await this.lockBatch(manager, params, after);
-          return { clients, ...(await this.issuer.issue(manager, clients, issue)) };
+          return { clients, ...(await this.issuer.issue(manager, clients, issue, 'skip')) };
         }),
       );
       created.push(...batch.created.map((invoice) => invoice.id));
@@ -156,6 +159,8 @@ export class InvoicesService {
    */
   async delete(id: number): Promise<number> {
     return this.withInvoiceLocked(id, async (invoice, manager) => {
+      // A number is never reused once voided (SPEC §11): a void invoice stays, number and all.
+      if (invoice.status === 'void') throw new BusinessRuleViolation('invoices-void', `invoice ${invoice.number} is void: it keeps its number and cannot be deleted`);
       const { affected } = await manager
         .createQueryBuilder()
         .update(InvoiceNumberEntity)

@@ -128,7 +128,7 @@ function drawLines(doc: PDFKit.PDFDocument, invoice: InvoiceDocument, top: numbe
     const cells = [
       { text: line.dt, column: COLUMNS.date, align: 'left' as const },
       { text: line.type, column: COLUMNS.type, align: 'left' as const },
-      { text: line.notes ?? '', column: COLUMNS.notes, align: 'left' as const },
+      { text: breakable(line.notes ?? ''), column: COLUMNS.notes, align: 'left' as const },
       { text: line.amount, column: COLUMNS.amount, align: 'right' as const },
     ];
     let height = Math.max(...cells.map((cell) => doc.heightOfString(cell.text, { width: cell.column.width })));
@@ -182,7 +182,7 @@ function drawTotalAndNotes(doc: PDFKit.PDFDocument, invoice: InvoiceDocument, y:
   }
   doc.text('Notes', MARGIN.left, y, { width: CONTENT_WIDTH });
   // Notes longer than the page flow onto the next ones (pdfkit adds them).
-  doc.font('regular').fontSize(10).text(invoice.notes, { width: CONTENT_WIDTH });
+  doc.font('regular').fontSize(10).text(breakable(invoice.notes), { width: CONTENT_WIDTH });
 }
 
 /** "Page n of m" at the foot of every page, once all pages exist. */
@@ -224,4 +224,13 @@ function collect(doc: PDFKit.PDFDocument): Promise<Uint8Array> {
       resolve(bytes);
     });
   });
+}
+
+/**
+ * Text with a zero-width space after every 24 characters of a longer word: pdfkit breaks a word
+ * wider than its column one character at a time, measuring the whole rest each time, so a
+ * 10,000-character word costs seconds; given break opportunities it wraps in one pass.
+ */
+export function breakable(text: string): string {
+  return text.replace(/\S{25,}/gu, (word) => word.match(/\S{1,24}/gu)!.join('\u200b'));
 }
