@@ -8,88 +8,12 @@
 //   require('./bench-billing').run({ kind, port })   → a row
 //
 // Ports 3984-3985 only.
-const { spawn } = require('node:child_process');
-const { mkdtempSync, rmSync } = require('node:fs');
-const http = require('node:http');
-const { tmpdir } = require('node:os');
-const { join, resolve } = require('node:path');
+const { freshDatabase, startServer, stopServer } = require('./bench-support');
 
-const ROOT = resolve(__dirname, '..');
 const SUBSCRIPTIONS = Number(process.env.BENCH_SUBSCRIPTIONS ?? 100_000);
 const API_KEY = 'bench-billing-admin-key-0123456789';
-
-const answers = (port) =>
-  new Promise((done) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/health/live' }, (res) => (res.resume(), done(true)));
-    req.on('error', () => done(false));
-  });
-
-/** The built server with the given environment; resolves once it answers. */
-async function startServer(url, port, env) {
-  if (![3984, 3985].includes(port)) throw new Error(`port ${port}: this bench uses ports 3984-3985 only`);
-  if (await answers(port)) throw new Error(`port ${port} is taken: stop what listens there first`);
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: url, PORT: String(port), HOST: '127.0.0.1', ADMIN_API_KEY: API_KEY, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  child.output = () => output;
-  const deadline = Date.now() + 60_000;
-  while (!(await answers(port))) {
-    if (child.exitCode !== null) throw new Error(`the server exited: ${output}`);
-    if (Date.now() > deadline) throw new Error(`the server did not start: ${output}`);
-    await new Promise((done) => setTimeout(done, 100));
-  }
-  return child;
-}
-
-const stop = (child) => (child.exitCode !== null ? Promise.resolve() : new Promise((done) => (child.once('exit', done), child.kill('SIGTERM'))));
-
-/** A fresh database, and a function answering one number from SQL on it. */
-async function freshDatabase(kind) {
-  if (kind === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'billing-bench-engine-'));
-    const file = join(dir, 'billing.sqlite');
-    const Sqlite = require('better-sqlite3');
-    let db;
-    const open = () => (db ??= new Sqlite(file)).pragma('busy_timeout = 10000');
-    return {
-      url: `sqlite:${file}`,
-      exec: async (sql) => (open(), db.exec(sql)),
-      one: async (sql) => (open(), Number(Object.values(db.prepare(sql).get())[0])),
-      drop: async () => (db?.close(), rmSync(dir, { recursive: true, force: true })),
-    };
-  }
-  if (!process.env.BENCH_DATABASE_URL) throw new Error('BENCH_DATABASE_URL is not set');
-  const { Client } = require('pg');
-  const name = `bench_billing_${process.pid}_${Date.now()}`;
-  const admin = new Client({ connectionString: process.env.BENCH_DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(process.env.BENCH_DATABASE_URL);
-  url.pathname = `/${name}`;
-  let db;
-  const open = async () => {
-    if (!db) {
-      db = new Client({ connectionString: url.toString() });
-      await db.connect();
-    }
-    return db;
-  };
-  return {
-    url: url.toString(),
-    exec: async (sql) => (await open()).query(sql),
-    one: async (sql) => Number(Object.values((await (await open()).query(sql)).rows[0])[0]),
-    drop: async () => {
-      await db?.end();
-      await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
-      await admin.end();
-    },
-  };
-}
+const PORTS = [3984, 3985];
+const serve = (url, port, env) => startServer({ url, port, ports: PORTS, apiKey: API_KEY, env: { LOG_LEVEL: 'info', ...env } });
 
 /**
  * One run: migrate (the server, engine off), seed SUBSCRIPTIONS clients each with a monthly
@@ -97,9 +21,9 @@ async function freshDatabase(kind) {
  * wait until nothing is due.
  */
 async function run({ kind, port = 3984 }) {
-  const database = await freshDatabase(kind);
+  const database = await freshDatabase(kind, 'engine');
   try {
-    await stop(await startServer(database.url, port, { BILLING_TICK_SECONDS: '0' }));
+    await stopServer(await serve(database.url, port, { BILLING_TICK_SECONDS: '0' }));
     const postgres = kind === 'postgres';
     const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
     const startDt = postgres ? `'${hourAgo}'` : `'${hourAgo.replace('T', ' ').replace('Z', '')}'`;
@@ -116,7 +40,7 @@ async function run({ kind, port = 3984 }) {
     if (postgres) await database.exec('ANALYZE');
 
     const began = Date.now();
-    const server = await startServer(database.url, port, { BILLING_TICK_SECONDS: '1' });
+    const server = await serve(database.url, port, { BILLING_TICK_SECONDS: '1' });
     try {
       while ((await database.one(`SELECT count(*) FROM subscriptions WHERE next_period = 0`)) > 0) {
         if (server.exitCode !== null) throw new Error(`the server stopped: ${server.output().slice(-3000)}`);
@@ -145,7 +69,7 @@ async function run({ kind, port = 3984 }) {
         failed,
       };
     } finally {
-      await stop(server);
+      await stopServer(server);
     }
   } finally {
     await database.drop();

@@ -9,45 +9,12 @@
 //   require('./bench-invoices').run({ kind, port })   → a row per month
 //
 // Ports 3982-3983 only.
-const { spawn } = require('node:child_process');
-const { mkdtempSync, rmSync } = require('node:fs');
 const http = require('node:http');
-const { tmpdir } = require('node:os');
-const { join, resolve } = require('node:path');
+const { freshDatabase, startServer, stopServer } = require('./bench-support');
 
-const ROOT = resolve(__dirname, '..');
 const CLIENTS = Number(process.env.BENCH_INVOICE_CLIENTS ?? 10_000);
 const API_KEY = 'bench-invoices-admin-key-0123456789';
-
-const answers = (port) =>
-  new Promise((done) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/health/live' }, (res) => (res.resume(), done(true)));
-    req.on('error', () => done(false));
-  });
-
-/** The built server with the given environment; resolves once it answers. */
-async function startServer(url, port) {
-  if (![3982, 3983].includes(port)) throw new Error(`port ${port}: this bench uses ports 3982-3983 only`);
-  if (await answers(port)) throw new Error(`port ${port} is taken: stop what listens there first`);
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: url, PORT: String(port), HOST: '127.0.0.1', ADMIN_API_KEY: API_KEY, LOG_LEVEL: 'warn', BILLING_TICK_SECONDS: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  child.output = () => output;
-  const deadline = Date.now() + 60_000;
-  while (!(await answers(port))) {
-    if (child.exitCode !== null) throw new Error(`the server exited: ${output}`);
-    if (Date.now() > deadline) throw new Error(`the server did not start: ${output}`);
-    await new Promise((done) => setTimeout(done, 100));
-  }
-  return child;
-}
-
-const stop = (child) => (child.exitCode !== null ? Promise.resolve() : new Promise((done) => (child.once('exit', done), child.kill('SIGTERM'))));
+const serve = (url, port) => startServer({ url, port, ports: [3982, 3983], apiKey: API_KEY, env: { BILLING_TICK_SECONDS: '0' } });
 
 /** One JSON-RPC call as the administrator. */
 function rpc(port, method, params) {
@@ -62,49 +29,6 @@ function rpc(port, method, params) {
     );
     request.on('error', fail).end(body);
   });
-}
-
-/** A fresh database, and functions running SQL on it: `exec`, and `one` answering one number. */
-async function freshDatabase(kind) {
-  if (kind === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'billing-bench-invoices-'));
-    const file = join(dir, 'billing.sqlite');
-    const Sqlite = require('better-sqlite3');
-    let db;
-    const open = () => (db ??= new Sqlite(file)).pragma('busy_timeout = 10000');
-    return {
-      url: `sqlite:${file}`,
-      exec: async (sql) => (open(), db.exec(sql)),
-      one: async (sql) => (open(), Number(Object.values(db.prepare(sql).get())[0])),
-      drop: async () => (db?.close(), rmSync(dir, { recursive: true, force: true })),
-    };
-  }
-  if (!process.env.BENCH_DATABASE_URL) throw new Error('BENCH_DATABASE_URL is not set');
-  const { Client } = require('pg');
-  const name = `bench_invoices_${process.pid}_${Date.now()}`;
-  const admin = new Client({ connectionString: process.env.BENCH_DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(process.env.BENCH_DATABASE_URL);
-  url.pathname = `/${name}`;
-  let db;
-  const open = async () => {
-    if (!db) {
-      db = new Client({ connectionString: url.toString() });
-      await db.connect();
-    }
-    return db;
-  };
-  return {
-    url: url.toString(),
-    exec: async (sql) => (await open()).query(sql),
-    one: async (sql) => Number(Object.values((await (await open()).query(sql)).rows[0])[0]),
-    drop: async () => {
-      await db?.end();
-      await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
-      await admin.end();
-    },
-  };
 }
 
 /** One billing month: each client's charge, debit note, credit note and payment in it, then invoice_dt on the 1st of the next. */
@@ -122,10 +46,10 @@ const MONTHS = [
  * month through the API, timed, and its outcome checked in the database. Answers a row per month.
  */
 async function run({ kind, port = 3982 }) {
-  const database = await freshDatabase(kind);
+  const database = await freshDatabase(kind, 'invoices');
   try {
     const postgres = kind === 'postgres';
-    const server = await startServer(database.url, port);
+    const server = await serve(database.url, port);
     try {
       const series = postgres
         ? `generate_series(1, ${CLIENTS}) AS seq(i)`
@@ -188,7 +112,7 @@ async function run({ kind, port = 3982 }) {
       }
       return rows;
     } finally {
-      await stop(server);
+      await stopServer(server);
     }
   } finally {
     await database.drop();
