@@ -8,7 +8,7 @@
 //   require('./bench-billing').run({ kind, port })   → a row
 //
 // Ports 3984-3985 only.
-const { freshDatabase, startServer, stopServer } = require('./bench-support');
+const { freshDatabase, runAlone, startServer, stopServer } = require('./bench-support');
 
 const SUBSCRIPTIONS = Number(process.env.BENCH_SUBSCRIPTIONS ?? 100_000);
 const API_KEY = 'bench-billing-admin-key-0123456789';
@@ -76,16 +76,5 @@ async function run({ kind, port = 3984 }) {
   }
 }
 
-if (require.main === module) {
-  (async () => {
-    const kinds = (process.env.BENCH_ONLY ?? `sqlite${process.env.BENCH_DATABASE_URL ? ',postgres' : ''}`).split(',');
-    const rows = [];
-    for (const kind of kinds) rows.push(await run({ kind }));
-    console.table(rows);
-  })().catch((error) => {
-    console.error(error);
-    process.exit(1);
-  });
-} else {
-  module.exports = { run };
-}
+if (require.main === module) runAlone(run);
+else module.exports = { run };

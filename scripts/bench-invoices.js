@@ -10,7 +10,7 @@
 //
 // Ports 3982-3983 only.
 const http = require('node:http');
-const { freshDatabase, startServer, stopServer } = require('./bench-support');
+const { freshDatabase, runAlone, startServer, stopServer } = require('./bench-support');
 
 const CLIENTS = Number(process.env.BENCH_INVOICE_CLIENTS ?? 10_000);
 const API_KEY = 'bench-invoices-admin-key-0123456789';
@@ -119,16 +119,5 @@ async function run({ kind, port = 3982 }) {
   }
 }
 
-if (require.main === module) {
-  (async () => {
-    const kinds = (process.env.BENCH_ONLY ?? `sqlite${process.env.BENCH_DATABASE_URL ? ',postgres' : ''}`).split(',');
-    const rows = [];
-    for (const kind of kinds) rows.push(...(await run({ kind })));
-    console.table(rows);
-  })().catch((error) => {
-    console.error(error);
-    process.exit(1);
-  });
-} else {
-  module.exports = { run };
-}
+if (require.main === module) runAlone(run);
+else module.exports = { run };

@@ -82,4 +82,17 @@ async function freshDatabase(kind, label) {
   };
 }
 
-module.exports = { startServer, stopServer, freshDatabase };
+/** Runs a bench alone (`node scripts/bench-….js`): on SQLite, and on PostgreSQL with BENCH_DATABASE_URL (or BENCH_ONLY=sqlite|postgres); prints its rows. */
+function runAlone(run) {
+  (async () => {
+    const kinds = (process.env.BENCH_ONLY ?? `sqlite${process.env.BENCH_DATABASE_URL ? ',postgres' : ''}`).split(',');
+    const rows = [];
+    for (const kind of kinds) rows.push(...[].concat(await run({ kind })));
+    console.table(rows);
+  })().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
+
+module.exports = { startServer, stopServer, freshDatabase, runAlone };

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Decimal from '../money/decimal';
+import { nextTurn } from '../event-loop';
 
 // Decimals leave as JSON numbers with every digit kept: JSON.stringify alone would go through a binary float.
 const MARK = `@@decimal:${randomBytes(8).toString('hex')}:`;
@@ -46,7 +47,7 @@ export async function toJsonInSlices(value: unknown): Promise<string> {
     written += text.length;
     if (written < SLICE_CHARS) return undefined;
     written = 0;
-    return new Promise<void>((resolve) => setImmediate(resolve));
+    return nextTurn();
   };
   // Leaves are written synchronously; only arrays and objects holding them are walked, pausing when a slice is full.
   const write = (item: unknown): Promise<void> | undefined =>

@@ -27,6 +27,7 @@ import { InvoiceEntity, InvoiceLineEntity, InvoiceNumberEntity } from './invoice
 import { checkDue, invoiceDates, lineAmount, moneyText } from './invoice-rules';
 import { InvoiceIssuer, Issue, LockedClient } from './invoice-issuer';
 import { InvoiceDocument, InvoicePdfRenderer } from './pdf/invoice-document';
+import { nextTurn } from '../../../platform/event-loop';
 
 const SEARCH: SearchSpec<SearchInvoicesParams> = {
   orders: INVOICE_ORDERS,
@@ -283,5 +284,3 @@ export class InvoicesService {
   }
 }
 
-/** Lets the event loop serve what waits (requests, timers) before the next batch. */
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -17,11 +17,12 @@ import { parseDuration, parsePeriod, periodIndexAt, periodStart, refundOf } from
 import { SubscriptionEntity } from '../subscriptions/subscription.entity';
 import { SubscriptionRunner } from '../subscriptions/subscription-runner';
 import { afterFailure, nextStep, PlannedPackage, Step } from './billing-plan';
+import { nextTurn } from '../../../platform/event-loop';
 
 /** Subscriptions claimed per database transaction. */
 const BATCH = 200;
 /** Batches one PostgreSQL process runs at once. */
-const WORKERS = Number(process.env.BILLING_WORKERS ?? 4);
+const WORKERS = 4;
 /** Periods one subscription may book in one run; a longer catch-up goes on in the next runs (SPEC §10). */
 const MAX_PERIODS_PER_RUN = 1000;
 /**
@@ -471,8 +472,6 @@ export class BillingEngine implements SubscriptionRunner, OnApplicationBootstrap
   }
 }
 
-/** Lets the event loop serve what waits (requests, timers) before going on. */
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function emptyReport(): RunReport {
   return { due: 0, booked: 0, failed: 0, deactivated: 0, duration_ms: 0 };
