@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/config';
+import { coalesceWrites } from './platform/http/write-coalescing';
 import { JsonLogger } from './platform/logging/json-logger';
 
 /**
@@ -8,6 +9,12 @@ import { JsonLogger } from './platform/logging/json-logger';
  * main.ts and by the tests. Only the adapter in use is loaded (each brings its framework).
  */
 export async function createApp(config: AppConfig, logger = new JsonLogger(config.logLevel)): Promise<INestApplication> {
+  const app = await createOnAdapter(config, logger);
+  coalesceWrites(app.getHttpServer());
+  return app;
+}
+
+function createOnAdapter(config: AppConfig, logger: JsonLogger): Promise<INestApplication> {
   const module = AppModule.forRoot(config);
   if (config.httpAdapter === 'fastify') {
     const { createFastifyApp } = require('./platform/http/adapters/fastify') as typeof import('./platform/http/adapters/fastify');
