@@ -20,14 +20,19 @@ export const ENGINE_EXTERNAL_IDS = 'subscription:';
 /** Balances stay below this in absolute value: numeric(20, 8), as fits() checks. */
 const MONEY_BOUND = new Decimal(10).pow(MONEY.precision - MONEY.scale).toFixed();
 
-/** What the balance UPDATE returns of the client, as PostgreSQL sends it. */
-interface UpdatedClient {
+/**
+ * What the booking statement returns on PostgreSQL, as it sends it: the client as the balance
+ * UPDATE left it, and the booking it inserted (none: its external_id was booked before).
+ */
+interface BookedClient {
   id: number;
   resellers_id: number | null;
   currencies_id: number;
   balance: string;
   credit: string;
   credit_unlimited: boolean;
+  transaction_id: number | null;
+  transaction_c_dt: Date | null;
 }
 
 /** Where a booking the engine makes comes from: its subscription, and for a refund the rate its fee was charged at. */
@@ -102,14 +107,17 @@ export class TransactionsService {
   }
 
   /**
-   * PostgreSQL, a booking in the client's own currency: one UPDATE moves the balance where the
-   * rules allow it, taking the row lock and returning the client, then the insert; one round trip
-   * fewer than reading the row under lock first. The rules stay booking-rules.ts: the UPDATE's
-   * condition only decides whether to try (its two checks are fits() and the credit check of
-   * balanceAfter), and balanceAfter, applied to the client as it was, must agree, or the unit
-   * fails and rolls back: a refusal (422) is only ever answered before anything is written. Nothing updated (no such client in reach, or a rule said no): undefined,
-   * and the locked path answers exactly. An earlier booking with the external_id is met by the
-   * insert, under the lock, as there: the balance then goes back to what it was.
+   * PostgreSQL, a booking in the client's own currency: one statement moves the balance where the
+   * rules allow it, taking the row lock and returning the client, and inserts the booking from the
+   * row it returned; two round trips fewer than reading the row under lock, then inserting. The
+   * rules stay booking-rules.ts: the UPDATE's condition only decides whether to try (its two checks
+   * are fits() and the credit check of balanceAfter), and balanceAfter, applied to the client as it
+   * was, must agree, or the unit fails and rolls back: a refusal (422) is only ever answered before
+   * anything is written. Nothing updated (no such client in reach, or a rule said no): undefined,
+   * and the locked path answers exactly. Raw SQL, so row-level security limits it (the booking's
+   * reseller is its client's, read under it). An earlier booking with the external_id is met by
+   * the insert (ON CONFLICT DO NOTHING on the unique key), under the lock, committed since every
+   * booking takes the row lock this one holds: the balance then goes back to what it was.
    */
   private async bookByUpdate(
     manager: EntityManager,
@@ -119,19 +127,30 @@ export class TransactionsService {
     subscriptionId: number | null,
   ): Promise<TransactionEntity | undefined> {
     const clientAmount = clientAmountOf(params.amount, ONE);
-    const update = manager
-      .createQueryBuilder()
-      .update(ClientEntity)
-      .set({ balance: () => 'balance + :amount' })
-      .where('id = :id')
-      .andWhere('abs(balance + :amount) < :bound');
-    if (checksCredit(rule, clientAmount)) update.andWhere('(credit_unlimited OR balance + :amount + credit >= 0)');
-    const { raw } = await update
-      .setParameters({ id: params.clients_id, amount: clientAmount.toFixed(), bound: MONEY_BOUND })
-      .returning(['id', 'resellers_id', 'currencies_id', 'balance', 'credit', 'credit_unlimited'])
-      .updateEntity(false)
-      .execute();
-    const row = (raw as UpdatedClient[])[0];
+    const credit = checksCredit(rule, clientAmount) ? ' AND (credit_unlimited OR balance + $2 + credit >= 0)' : '';
+    const [row] = await this.db.query<BookedClient[]>(
+      `WITH client AS (
+         UPDATE clients SET balance = balance + $2 WHERE id = $1 AND abs(balance + $2) < $3${credit}
+         RETURNING id, resellers_id, currencies_id, balance, credit, credit_unlimited
+       ), booked AS (
+         INSERT INTO transactions (clients_id, resellers_id, type, amount, currencies_id, client_amount, rate, dt, notes, external_id, subscriptions_id)
+         SELECT id, resellers_id, $4, $5, currencies_id, $2, 1, $6, $7, $8, $9 FROM client
+         ${params.external_id === undefined ? '' : 'ON CONFLICT DO NOTHING'}
+         RETURNING id, c_dt
+       )
+       SELECT client.*, booked.id AS transaction_id, booked.c_dt AS transaction_c_dt FROM client LEFT JOIN booked ON true`,
+      [
+        params.clients_id,
+        clientAmount.toFixed(),
+        MONEY_BOUND,
+        params.type,
+        params.amount.toFixed(),
+        dt,
+        params.notes ?? null,
+        params.external_id ?? null,
+        subscriptionId,
+      ],
+    );
     if (!row) return undefined;
     const client = before({ ...row, balance: new Decimal(row.balance), credit: new Decimal(row.credit) }, clientAmount);
     try {
@@ -140,11 +159,12 @@ export class TransactionsService {
       // The UPDATE moved the balance already: not a refusal to answer but a bug, which fails (and rolls back) the whole unit.
       throw new Error(`the balance UPDATE and the booking rules disagree on client #${row.id}: ${String(error)}`);
     }
-    const transaction = this.transactionOf(manager, params, row, row.currencies_id, ONE, clientAmount, dt, subscriptionId);
-    // With an external_id, ON CONFLICT DO NOTHING: the insert itself meets an earlier booking with
-    // it (the unique key), committed since every booking takes the row lock this one holds.
-    await manager.createQueryBuilder().insert().into(TransactionEntity).values(transaction).orIgnore(params.external_id !== undefined).execute();
-    if (transaction.id !== undefined) return transaction;
+    if (row.transaction_id !== null) {
+      const transaction = this.transactionOf(manager, params, row, row.currencies_id, ONE, clientAmount, dt, subscriptionId);
+      transaction.id = row.transaction_id;
+      transaction.c_dt = row.transaction_c_dt!;
+      return transaction;
+    }
     const earlier = params.external_id === undefined ? null : await this.byExternalId(manager, row.id, params.external_id);
     if (!earlier) throw new Error(`the booking on client #${row.id} was not inserted and no earlier one has its external_id`);
     await manager.createQueryBuilder().update(ClientEntity).set({ balance: client.balance }).where({ id: row.id }).updateEntity(false).execute();
