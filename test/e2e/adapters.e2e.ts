@@ -96,17 +96,17 @@ describe(`HTTP behaviour on the ${HTTP_ADAPTER} adapter`, () => {
       expect(jsonAnswer(await send('POST', '/', { headers: withKey(), body: notUtf8 }))).toEqual(json(200, PARSE_ERROR));
       expect(jsonAnswer(await send('POST', '/', { headers: withKey(), body: '' }))).toEqual(json(200, PARSE_ERROR));
       expect(jsonAnswer(await send('POST', '/clients', { headers: withKey(), body: '{"name":' }))).toEqual(
-        json(400, '{"error":{"message":"Invalid request","data":{"body":"is not valid JSON"}}}'),
+        json(400, '{"error":{"message":"Invalid params","data":{"body":"is not valid JSON"}}}'),
       );
       expect(jsonAnswer(await send('POST', '/clients', { headers: withKey(), body: notUtf8 }))).toEqual(
-        json(400, '{"error":{"message":"Invalid request","data":{"body":"is not valid UTF-8"}}}'),
+        json(400, '{"error":{"message":"Invalid params","data":{"body":"is not valid UTF-8"}}}'),
       );
     });
 
     it('reads the body of any method, GET included, before routing', async () => {
       const get = await send('GET', '/accounting/currencies/1', { headers: withKey(), body: '{"a":' });
       const unknown = await send('POST', '/nowhere', { body: '{"a":' });
-      const invalid = '{"error":{"message":"Invalid request","data":{"body":"is not valid JSON"}}}';
+      const invalid = '{"error":{"message":"Invalid params","data":{"body":"is not valid JSON"}}}';
       expect([get.status, get.text, unknown.status, unknown.text]).toEqual([400, invalid, 400, invalid]);
     });
   });
@@ -130,7 +130,7 @@ describe(`HTTP behaviour on the ${HTTP_ADAPTER} adapter`, () => {
         [200, 'USD'],
       ]);
       const long = await send('GET', `/clients/${'1'.repeat(150)}`, { headers: withKey() });
-      expect([long.status, long.text]).toEqual([400, '{"error":{"message":"Invalid request","data":{"id":"must be an integer"}}}']);
+      expect([long.status, long.text]).toEqual([400, '{"error":{"message":"Invalid params","data":{"id":"must be an integer"}}}']);
       expect((await send('GET', '//accounting/currencies/1', { headers: withKey() })).status).toBe(404);
     });
 
@@ -148,7 +148,7 @@ describe(`HTTP behaviour on the ${HTTP_ADAPTER} adapter`, () => {
 
     it('reads every pair of the query string, and no fragment', async () => {
       const answer = await send('GET', `/accounting/currencies?${Array(1000).fill('id=1').join('&')}&limit=0#fragment`, { headers: withKey() });
-      expect([answer.status, answer.text]).toEqual([400, '{"error":{"message":"Invalid request","data":{"limit":"must not be less than 1"}}}']);
+      expect([answer.status, answer.text]).toEqual([400, '{"error":{"message":"Invalid params","data":{"limit":"must not be less than 1"}}}']);
     });
   });
 

@@ -99,7 +99,7 @@ describe('accounting.currencies over REST and JSON-RPC', () => {
       ['POST', '/accounting/currencies', { name: 'usd', rates_precision: 11, colour: 'red' }],
       { status: 400, code: -32602 },
     );
-    expect(result).toEqual({ message: 'Invalid request', data: { colour: 'is not allowed' } });
+    expect(result).toEqual({ message: 'Invalid params', data: { colour: 'is not allowed' } });
     const fields = await parity(
       ['accounting.currencies.create', { name: 'usd', rates_precision: 11, description: 5 }],
       ['POST', '/accounting/currencies', { name: 'usd', rates_precision: 11, description: 5 }],
@@ -125,12 +125,12 @@ describe('accounting.currencies over REST and JSON-RPC', () => {
   it('answers a REST body that is not an object with 400', async () => {
     const res = await t.rest('POST', '/accounting/currencies', [1, 2] as unknown as object);
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ error: { message: 'Invalid request', data: { body: 'must be a JSON object' } } });
+    expect(res.body).toEqual({ error: { message: 'Invalid params', data: { body: 'must be a JSON object' } } });
     const bigNumber = await t.rawRest('POST', '/accounting/currencies', '12345678901234567890');
-    expect(bigNumber.body).toEqual({ error: { message: 'Invalid request', data: { body: 'must be a JSON object' } } });
+    expect(bigNumber.body).toEqual({ error: { message: 'Invalid params', data: { body: 'must be a JSON object' } } });
     const broken = await t.rawRest('POST', '/accounting/currencies', '{"name": "USD"');
     expect(broken.status).toBe(400);
-    expect(broken.body).toEqual({ error: { message: 'Invalid request', data: { body: 'is not valid JSON' } } });
+    expect(broken.body).toEqual({ error: { message: 'Invalid params', data: { body: 'is not valid JSON' } } });
   });
 
   it('answers unknown ids with 404 / -32004 and the same body', async () => {

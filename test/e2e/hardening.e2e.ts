@@ -116,33 +116,33 @@ describe('hardening', () => {
 
     it.each(prototypeKeys)('refuses a %s key in JSON-RPC params like any unknown field', async (key) => {
       const reply = await t.rpcRaw(`{"jsonrpc":"2.0","id":1,"method":"clients.search","params":{"${key}":{"limit":1}}}`);
-      expect(reply.body.error).toEqual({ code: -32602, message: 'Invalid request', data: { [key]: 'is not allowed' } });
+      expect(reply.body.error).toEqual({ code: -32602, message: 'Invalid params', data: { [key]: 'is not allowed' } });
     });
 
     it.each(prototypeKeys)('refuses a %s key in a REST body and in a query string', async (key) => {
       const body = await t.rawRest('POST', '/accounting/currencies', `{"name":"GBP","${key}":{"description":"x"}}`);
-      expect([body.status, body.body]).toEqual([400, { error: { message: 'Invalid request', data: { [key]: 'is not allowed' } } }]);
+      expect([body.status, body.body]).toEqual([400, { error: { message: 'Invalid params', data: { [key]: 'is not allowed' } } }]);
       const query = await t.rest('GET', `/clients?${key}=1`);
-      expect([query.status, query.body]).toEqual([400, { error: { message: 'Invalid request', data: { [key]: 'is not allowed' } } }]);
+      expect([query.status, query.body]).toEqual([400, { error: { message: 'Invalid params', data: { [key]: 'is not allowed' } } }]);
     });
 
     it('refuses text with a lone surrogate', async () => {
       const reply = await t.rpcRaw('{"jsonrpc":"2.0","id":1,"method":"clients.create","params":{"name":"a\\ud800b","currencies_id":1}}');
-      expect(reply.body.error).toEqual({ code: -32602, message: 'Invalid request', data: { name: 'must be valid Unicode text' } });
+      expect(reply.body.error).toEqual({ code: -32602, message: 'Invalid params', data: { name: 'must be valid Unicode text' } });
       const rest = await t.rawRest('POST', '/clients', '{"name":"\\udfffz","currencies_id":1}');
-      expect([rest.status, rest.body]).toEqual([400, { error: { message: 'Invalid request', data: { name: 'must be valid Unicode text' } } }]);
+      expect([rest.status, rest.body]).toEqual([400, { error: { message: 'Invalid params', data: { name: 'must be valid Unicode text' } } }]);
     });
 
     it('refuses a body that is not valid UTF-8', async () => {
       const invalid = Buffer.concat([Buffer.from('{"name":"caf'), Buffer.from([0xe9]), Buffer.from('","currencies_id":1}')]);
       const rest = await t.rawRest('POST', '/clients', invalid);
-      expect([rest.status, rest.body]).toEqual([400, { error: { message: 'Invalid request', data: { body: 'is not valid UTF-8' } } }]);
+      expect([rest.status, rest.body]).toEqual([400, { error: { message: 'Invalid params', data: { body: 'is not valid UTF-8' } } }]);
       const rpc = await t.rpcRaw(
         Buffer.concat([Buffer.from('{"jsonrpc":"2.0","id":1,"method":"clients.search","params":{"q":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}}')]),
       );
       expect([rpc.status, rpc.body]).toEqual([200, { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } }]);
       const query = await t.rest('GET', '/clients?q=caf%E9');
-      expect([query.status, query.body]).toEqual([400, { error: { message: 'Invalid request', data: { query: 'is not valid UTF-8' } } }]);
+      expect([query.status, query.body]).toEqual([400, { error: { message: 'Invalid params', data: { query: 'is not valid UTF-8' } } }]);
       expect((await t.rpc('clients.search', { q: 'caf*' })).body.result).toEqual([]);
     });
   });

@@ -15,7 +15,7 @@ import { startTestApp, TestApp } from '../support/test-app';
 // year of its own (invoice_dt), one per protocol.
 
 const coded = (code: string, message: string): Outcome => ({ ok: false, status: 422, message: `${code}: ${message}`, data: { code, message } });
-const invalid = (data: Record<string, string>): Outcome => ({ ok: false, status: 400, message: 'Invalid request', data });
+const invalid = (data: Record<string, string>): Outcome => ({ ok: false, status: 400, message: 'Invalid params', data });
 const notFound = (objectName: string, id: number): Outcome => ({
   ok: false,
   status: 404,

@@ -115,7 +115,7 @@ describe('JSON-RPC 2.0 engine', () => {
       id: 4,
       error: {
         code: -32602,
-        message: 'Invalid request',
+        message: 'Invalid params',
         data: { params: 'must be an object: only named params are supported' },
       },
     });
@@ -126,7 +126,7 @@ describe('JSON-RPC 2.0 engine', () => {
     expect(res.body).toEqual({
       jsonrpc: '2.0',
       id: 8,
-      error: { code: -32602, message: 'Invalid request', data: { id: 'is required' } },
+      error: { code: -32602, message: 'Invalid params', data: { id: 'is required' } },
     });
   });
 

@@ -8,7 +8,7 @@ const RPC_CODE: Record<number, number> = { 400: -32602, 404: -32004, 422: -32000
 
 const PERIOD_PROBLEM = 'must be an ISO 8601 duration of at least one minute, such as P1M, P1W, P1D or PT1H';
 const RENEW_DUE_PROBLEM = 'must be an ISO 8601 duration, such as P7D or PT12H, or null';
-const invalid = (data: Record<string, string>) => ({ message: 'Invalid request', data });
+const invalid = (data: Record<string, string>) => ({ message: 'Invalid params', data });
 const coded = (code: string, message: string) => ({ message: `${code}: ${message}`, data: { code, message } });
 const notFound = (objectName: string, id: number) => ({
   message: `not_found: ${objectName} #${id} not found`,

@@ -20,7 +20,7 @@ import { ADMIN_KEY, HttpReply, startTestApp, TestApp } from '../support/test-app
  *  - a REST error body is exactly `{"error": {"message": string, "data"?: object}}` (SPEC §2);
  *  - a JSON-RPC answer is exactly `{"jsonrpc": "2.0", "id": <the id sent>, "result" | "error"}`,
  *    its error `{code, message, data?}`;
- *  - each kind carries its documented message and data: validation `Invalid request` with a map
+ *  - each kind carries its documented message and data: validation `Invalid params` with a map
  *    field → problem; `not_found: <object_name> #<object_id> not found`; otherwise, when
  *    `data.code` exists, `<data.code>: <data.message>` (src/platform/errors/domain-error.ts);
  *  - unknown keys (`__proto__` included), an unknown `__tz` and lone surrogates are refused (400 / -32602);
@@ -769,7 +769,7 @@ function checkError(status: number, message: unknown, data: unknown, problems: s
   const expectedCode: Record<number, string> = { 401: 'utoken-auth-failed', 404: 'not_found', 429: 'too-many-requests' };
   switch (status) {
     case 400:
-      if (message !== 'Invalid request') problems.push(`${where}: validation message is ${JSON.stringify(message)}, not "Invalid request"`);
+      if (message !== 'Invalid params') problems.push(`${where}: validation message is ${JSON.stringify(message)}, not "Invalid params"`);
       if (!record || Object.keys(record).length === 0 || !Object.values(record).every((problem) => typeof problem === 'string')) {
         problems.push(`${where}: validation data is not a non-empty map field → problem`);
       }

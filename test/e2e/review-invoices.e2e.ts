@@ -497,7 +497,7 @@ describe('review: invoices under attack', () => {
         notFound('resellers', S.id),
         notFound('clients', inS.id),
         notFound('resellers', R.id),
-        { ok: false, status: 400, code: undefined, message: 'Invalid request' },
+        { ok: false, status: 400, code: undefined, message: 'Invalid params' },
         notFound('clients', 1_000_000),
       ]);
       expect(operator.ok).toBe(true);

@@ -898,7 +898,7 @@ if (DATABASE_KIND === 'postgres') describe('review: a batch of clients.get while
     expect([down.status, down.headers['retry-after']]).toEqual([200, '5']);
     expect(down.body).toEqual([
       { jsonrpc: '2.0', id: 1, error: unavailable },
-      { jsonrpc: '2.0', id: 2, error: { code: -32602, message: 'Invalid request', data: { id: 'must be an integer' } } },
+      { jsonrpc: '2.0', id: 2, error: { code: -32602, message: 'Invalid params', data: { id: 'must be an integer' } } },
       { jsonrpc: '2.0', id: 3, error: unavailable },
       { jsonrpc: '2.0', id: 4, error: unavailable },
     ]);

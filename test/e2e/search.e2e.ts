@@ -78,12 +78,12 @@ describe('search conventions', () => {
     const rest = await t.rest('GET', '/accounting/currencies?order=-description');
     expect(rest.status).toBe(400);
     expect(rest.body).toEqual({
-      error: { message: 'Invalid request', data: { order: 'cannot order by "description"; allowed: id, name, c_dt' } },
+      error: { message: 'Invalid params', data: { order: 'cannot order by "description"; allowed: id, name, c_dt' } },
     });
     const rpc = await t.rpc('accounting.currencies.search', { order: ['password'] });
     expect(rpc.body.error).toEqual({
       code: -32602,
-      message: 'Invalid request',
+      message: 'Invalid params',
       data: { order: 'cannot order by "password"; allowed: id, name, c_dt' },
     });
   });

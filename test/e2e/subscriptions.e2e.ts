@@ -5,7 +5,7 @@ import { DATABASE_KIND, startTestApp, TestApp } from '../support/test-app';
 type Verb = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 const RPC_CODE: Record<number, number> = { 400: -32602, 404: -32004, 422: -32000 };
 
-const invalid = (data: Record<string, string>) => ({ message: 'Invalid request', data });
+const invalid = (data: Record<string, string>) => ({ message: 'Invalid params', data });
 const coded = (code: string, message: string) => ({ message: `${code}: ${message}`, data: { code, message } });
 const notFound = (objectName: string, id: number) => ({
   message: `not_found: ${objectName} #${id} not found`,

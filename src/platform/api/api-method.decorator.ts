@@ -19,6 +19,7 @@ import { API_METHOD, ApiMethodOptions, splitRoute, VERBS } from './api-method.ty
 import { ResultInterceptor } from './result.interceptor';
 import { RawParams, validateParams } from './validate-params';
 import { TimeZones } from '../time/time-zones';
+import { takeDecimalsForm } from './decimals-param';
 
 /**
  * Declares one API method once: its REST route (also under /api/), its JSON-RPC name, its result
@@ -76,7 +77,7 @@ export class ParamsPipe implements PipeTransform<RawParams> {
   constructor(private readonly timeZones: TimeZones) {}
 
   transform(raw: RawParams, metadata: ArgumentMetadata): Promise<object> {
-    return validateParams(metadata.metatype as Type<object> | undefined, this.timeZones.takeRequestZone(raw));
+    return validateParams(metadata.metatype as Type<object> | undefined, takeDecimalsForm(this.timeZones.takeRequestZone(raw)));
   }
 }
 

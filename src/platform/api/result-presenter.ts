@@ -1,19 +1,27 @@
 import { Injectable, Type } from '@nestjs/common';
 import Decimal from '../money/decimal';
+import { RequestContexts } from '../context/request-context';
+import { decimalsAsStrings } from '../http/json';
 import { TimeZones } from '../time/time-zones';
 import { fieldsOf } from './fields';
 import type { ResultSpec } from './api-method.types';
 
 /**
  * Shapes a method's result by its declared result class (only declared fields leave the server,
- * so what is documented is what is sent) and renders datetimes in the effective time zone.
+ * so what is documented is what is sent), renders datetimes in the effective time zone and, when
+ * the call asked for `__decimals=string`, decimals as strings.
  */
 @Injectable()
 export class ResultPresenter {
   constructor(private readonly timeZones: TimeZones) {}
 
   present(value: unknown, spec: ResultSpec): unknown {
-    const zone = this.timeZones.effectiveZone();
+    const context = RequestContexts.current();
+    const presented = this.presentIn(value, spec, this.timeZones.effectiveZone(context));
+    return context?.decimals === 'string' ? decimalsAsStrings(presented) : presented;
+  }
+
+  private presentIn(value: unknown, spec: ResultSpec, zone: string): unknown {
     if (Array.isArray(spec)) {
       return (value as unknown[]).map((item) => this.shape(item, spec[0], zone));
     }

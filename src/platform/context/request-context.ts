@@ -11,6 +11,8 @@ export interface RequestContext {
   principal?: Principal;
   /** The effective time zone of the call being run, once its params are read (see TimeZones). */
   timezone?: string;
+  /** `string` when the call asked for its result's decimals as JSON strings (`__decimals`, see decimals-param.ts). */
+  decimals?: 'string';
   /** JSON-RPC method names called, for the access log. */
   rpcMethods?: string[];
 }

@@ -29,7 +29,7 @@ export class ValidationFailed extends DomainError {
   readonly kind = 'validation';
 
   constructor(readonly problems: Record<string, string>) {
-    super('Invalid request', problems);
+    super('Invalid params', problems);
   }
 
   static field(field: string, problem: string): ValidationFailed {

@@ -1,5 +1,5 @@
 import Decimal from 'decimal.js';
-import { toJson, toJsonInSlices } from './json';
+import { decimalsAsStrings, toJson, toJsonInSlices } from './json';
 
 describe('toJson', () => {
   it('writes decimals as JSON numbers with every digit', () => {
@@ -52,5 +52,57 @@ describe('toJsonInSlices', () => {
     expect(text).toBe(JSON.stringify(rows));
     // About 4 MB written in 256 KB slices (about 15): the other task ran between them.
     expect(turns).toBeGreaterThanOrEqual(10);
+  });
+});
+
+describe('decimalsAsStrings', () => {
+  it('turns every decimal, however deep, into a string of its exact digits', () => {
+    const value = {
+      id: 7,
+      credit: new Decimal('123456789012.12345678'),
+      balance: new Decimal('-0.5'),
+      big: new Decimal('1e+30'),
+      lines: [{ amount: new Decimal('25.50'), notes: null }, [new Decimal('0.1').plus('0.2')]],
+      name: 'x',
+      unlimited: false,
+      c_dt: '2026-11-25T09:30:00-05:00',
+    };
+    expect(decimalsAsStrings(value)).toEqual({
+      id: 7,
+      credit: '123456789012.12345678',
+      balance: '-0.5',
+      big: '1000000000000000000000000000000',
+      lines: [{ amount: '25.5', notes: null }, ['0.3']],
+      name: 'x',
+      unlimited: false,
+      c_dt: '2026-11-25T09:30:00-05:00',
+    });
+  });
+
+  it('serializes to JSON strings that any parser reads with every digit', () => {
+    const text = toJson(decimalsAsStrings({ credit: new Decimal('123456789012.12345678'), list: [new Decimal('-5')] }));
+    expect(text).toBe('{"credit":"123456789012.12345678","list":["-5"]}');
+    expect((JSON.parse(text) as { credit: string }).credit).toBe('123456789012.12345678');
+  });
+
+  it('copies arrays and objects, leaving the value it was given untouched', () => {
+    const value = { amount: new Decimal('1.5'), list: [new Decimal('2')] };
+    const copy = decimalsAsStrings(value);
+    expect(value.amount).toBeInstanceOf(Decimal);
+    expect(value.list[0]).toBeInstanceOf(Decimal);
+    expect(copy).toEqual({ amount: '1.5', list: ['2'] });
+  });
+
+  it('keeps a `__proto__` key a key', () => {
+    const value = JSON.parse('{"__proto__": {"polluted": 1}}') as Record<string, unknown>;
+    const copy = decimalsAsStrings(value) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.keys(copy)).toEqual(['__proto__']);
+    expect((copy as { polluted?: number }).polluted).toBeUndefined();
+  });
+
+  it('leaves values without decimals as they are', () => {
+    for (const value of [null, 1, 'text', true, [], {}]) expect(decimalsAsStrings(value)).toEqual(value);
+    expect(decimalsAsStrings([1, { a: 'b' }])).toEqual([1, { a: 'b' }]);
   });
 });

@@ -6,6 +6,9 @@ import { nextTurn } from '../event-loop';
 const MARK = `@@decimal:${randomBytes(8).toString('hex')}:`;
 const MARKED = new RegExp(`"${MARK}(-?[0-9]+(?:\\.[0-9]+)?)"`, 'g');
 
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype;
+
 let sawDecimal = false;
 
 function markDecimal(this: Decimal): string {
@@ -27,11 +30,21 @@ export function toJson(value: unknown): string {
   }
 }
 
+/**
+ * The same value with every Decimal replaced by its exact digits as a string (`__decimals=string`,
+ * SPEC §4b): once serialized, any JSON parser reads every digit. Arrays and plain objects are
+ * copied, anything else is left as it is.
+ */
+export function decimalsAsStrings(value: unknown): unknown {
+  if (value instanceof Decimal) return value.toFixed();
+  if (Array.isArray(value)) return value.map(decimalsAsStrings);
+  if (!isPlainObject(value)) return value;
+  // fromEntries: a `__proto__` key stays a key.
+  return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, decimalsAsStrings(field)]));
+}
+
 /** How much output a large answer writes before it lets the event loop serve others. */
 const SLICE_CHARS = 256 * 1024;
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype;
 
 /**
  * `toJson` for answers that may be large (a search, a batch): arrays and the objects around them

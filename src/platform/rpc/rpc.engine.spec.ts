@@ -222,7 +222,7 @@ describe('RpcEngine', () => {
         id: 2,
         error: {
           code: -32602,
-          message: 'Invalid request',
+          message: 'Invalid params',
           data: { params: 'must be an object: only named params are supported' },
         },
       });
@@ -235,7 +235,7 @@ describe('RpcEngine', () => {
       expect(reply.body).toEqual({
         jsonrpc: '2.0',
         id: 2,
-        error: { code: -32602, message: 'Invalid request', data: { extra: 'is not allowed' } },
+        error: { code: -32602, message: 'Invalid params', data: { extra: 'is not allowed' } },
       });
       expect(invoked.get).not.toHaveBeenCalled();
     });
@@ -460,9 +460,9 @@ describe('RpcEngine', () => {
       expect(reply.body).toEqual([
         { jsonrpc: '2.0', id: 1, result: { id: 5, created: '2026-01-15T12:00:00+00:00' } },
         { jsonrpc: '2.0', id: 2, error: NOT_FOUND_150 },
-        { jsonrpc: '2.0', id: 3, error: { code: -32602, message: 'Invalid request', data: { id: 'must be an integer' } } },
+        { jsonrpc: '2.0', id: 3, error: { code: -32602, message: 'Invalid params', data: { id: 'must be an integer' } } },
         { jsonrpc: '2.0', id: 4, result: { id: 5, created: '2026-01-15T07:00:00-05:00' } },
-        { jsonrpc: '2.0', id: 5, error: { code: -32602, message: 'Invalid request', data: { extra: 'is not allowed' } } },
+        { jsonrpc: '2.0', id: 5, error: { code: -32602, message: 'Invalid params', data: { extra: 'is not allowed' } } },
       ]);
       expect(findMany.mock.calls).toEqual([[[5, 150, 5, 6]]]);
       expect(units).toHaveBeenCalledTimes(1);

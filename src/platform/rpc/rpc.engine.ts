@@ -5,6 +5,7 @@ import type { AppConfig } from '../../config/config';
 import { MethodRegistry, RegisteredMethod } from '../api/method-registry';
 import { ResultPresenter } from '../api/result-presenter';
 import { RawParams, validateParams } from '../api/validate-params';
+import { takeDecimalsForm } from '../api/decimals-param';
 import { Authenticator } from '../auth/authenticator';
 import { RequestContext, RequestContexts } from '../context/request-context';
 import { Database } from '../database/database';
@@ -162,7 +163,7 @@ export class RpcEngine {
     if (refusal) return calls.map((call) => this.failed(call, reply, refusal));
     const entries: { call: ValidCall; context: RequestContext; id?: number; error?: unknown }[] = [];
     for (const call of calls) {
-      const context = { ...RequestContexts.require(), timezone: undefined };
+      const context = { ...RequestContexts.require(), timezone: undefined, decimals: undefined };
       try {
         const { id } = (await RequestContexts.run(context, () => this.validated(method, call.params))) as { id: number };
         entries.push({ call, context, id });
@@ -202,8 +203,8 @@ export class RpcEngine {
     if (authFailure && !method.options.public) return this.failed(call, reply, authFailure);
     // A database that did not answer one call would keep each of the others waiting its full timeout.
     if (reply.unavailable) return this.failed(call, reply, reply.unavailable);
-    // Each call has its own `__tz`; the caller is shared by the whole batch.
-    const context = { ...RequestContexts.require(), timezone: undefined };
+    // Each call has its own `__tz` and `__decimals`; the caller is shared by the whole batch.
+    const context = { ...RequestContexts.require(), timezone: undefined, decimals: undefined };
     return this.answer(call, reply, await RequestContexts.run(context, () => this.invoke(method, call.params)));
   }
 
@@ -230,12 +231,12 @@ export class RpcEngine {
     return call.notification ? undefined : rpcError(call.id, rendered.rpcCode, rendered.message, rendered.data);
   }
 
-  /** A call's params, validated; its `__tz` settles the zone of the context it runs in. */
+  /** A call's params, validated; its `__tz` and `__decimals` settle the zone and the decimals of the context it runs in. */
   private validated(method: RegisteredMethod, params: unknown): Promise<object> {
     if (Array.isArray(params)) {
       throw ValidationFailed.field('params', 'must be an object: only named params are supported');
     }
-    return validateParams(method.paramsType, this.timeZones.takeRequestZone((params ?? {}) as RawParams));
+    return validateParams(method.paramsType, takeDecimalsForm(this.timeZones.takeRequestZone((params ?? {}) as RawParams)));
   }
 
   private async invoke(method: RegisteredMethod, params: unknown): Promise<{ result: unknown } | { error: unknown }> {

@@ -31,7 +31,7 @@ describe('parseOrder', () => {
 
   it('refuses columns outside the allowed set', () => {
     expect(() => parseOrder(['name', 'secret'], allowed)).toThrow(ValidationFailed);
-    expect(() => parseOrder(['-'], allowed)).toThrow('Invalid request');
+    expect(() => parseOrder(['-'], allowed)).toThrow('Invalid params');
   });
 });
 

@@ -3,7 +3,7 @@ import { IANAZone } from 'luxon';
 import { APP_CONFIG } from '../../config/config.module';
 import type { AppConfig } from '../../config/config';
 import type { Principal } from '../auth/principal';
-import { RequestContexts } from '../context/request-context';
+import { type RequestContext, RequestContexts } from '../context/request-context';
 import { ValidationFailed } from '../errors/domain-error';
 import type { RawParams } from '../api/validate-params';
 import { formatDate, formatDateTime } from './datetime';
@@ -42,8 +42,7 @@ export class TimeZones {
     return rest;
   }
 
-  effectiveZone(): string {
-    const context = RequestContexts.current();
+  effectiveZone(context: RequestContext | undefined = RequestContexts.current()): string {
     return context?.timezone ?? this.callerZone(context?.principal);
   }
 
