@@ -1,6 +1,7 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor, StreamableFile } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { defer, lastValueFrom, Observable } from 'rxjs';
+import { pageHeaders, takePage } from '../search/page';
 import { rowsAskedBy } from '../search/search-params';
 import { RowsInFlight } from './rows-in-flight';
 import { Database } from '../database/database';
@@ -37,6 +38,12 @@ export class ResultInterceptor implements NestInterceptor {
         // Sent as a file by either adapter, byte for byte.
         const file = result as FileAnswer;
         return new StreamableFile(file.content, { type: file.content_type, disposition: `attachment; filename="${file.filename}"`, length: file.content.length });
+      }
+      if (Array.isArray(method.result)) {
+        // A search: one row past the page says whether there is more (the page params are valid, or it would have failed).
+        const query = request.query as { limit?: unknown; offset?: unknown };
+        const page = takePage(result as unknown[], rowsAskedBy(query.limit), Number(query.offset ?? 0));
+        for (const [name, value] of Object.entries(pageHeaders(request.url, page))) response.header(name, value);
       }
       const presented = this.presenter.present(result, method.result);
       response.header('Content-Type', JSON_CONTENT_TYPE);

@@ -31,6 +31,7 @@ export function renderError(thrown: unknown): RenderedError {
   if ('retryAfterSeconds' in error && typeof error.retryAfterSeconds === 'number') {
     headers['Retry-After'] = String(error.retryAfterSeconds);
   }
+  if ('responseHeaders' in error) Object.assign(headers, error.responseHeaders);
   return { ...rendering(error.kind), message: error.message, data: error.data, headers };
 }
 

@@ -14,12 +14,16 @@ import { isInternal, logServerFailure, renderError, RenderedError } from '../err
 import { ExactNumber } from '../http/exact-number';
 import Decimal from '../money/decimal';
 import { TimeZones } from '../time/time-zones';
-import { rowsAskedBy } from '../search/search-params';
+import { type PageInfo, takePage } from '../search/page';
+import { rowsAskedBy, type SearchParams } from '../search/search-params';
 import { RpcErrorCode, RpcId, RpcResponse, rpcError, STANDARD_MESSAGES } from './rpc.protocol';
 
 /** A batch element or single request, checked against the JSON-RPC 2.0 request shape. */
 type ValidCall = { valid: true; id: RpcId; notification: boolean; method: string; params: unknown };
 type ParsedCall = { valid: false; id: RpcId } | ValidCall;
+
+/** How a call ended: its result (a search's with its page info), or what it threw. */
+type Outcome = { result: unknown; meta?: PageInfo } | { error: unknown };
 
 /** What the calls of one HTTP request add up to. */
 interface ReplyState {
@@ -208,8 +212,11 @@ export class RpcEngine {
   }
 
   /** A call's answer from its outcome; a server failure is logged, and an unavailable database ends the batch's work. */
-  private answer(call: ValidCall, reply: ReplyState, outcome: { result: unknown } | { error: unknown }): RpcResponse | undefined {
-    if ('result' in outcome) return call.notification ? undefined : { jsonrpc: '2.0', id: call.id, result: outcome.result };
+  private answer(call: ValidCall, reply: ReplyState, outcome: Outcome): RpcResponse | undefined {
+    if ('result' in outcome) {
+      if (call.notification) return undefined;
+      return outcome.meta ? { jsonrpc: '2.0', id: call.id, result: outcome.result, meta: outcome.meta } : { jsonrpc: '2.0', id: call.id, result: outcome.result };
+    }
     const rendered = renderError(outcome.error);
     if (isInternal(rendered)) logServerFailure(this.logger, rendered, outcome.error, call.method);
     if (rendered.httpStatus === 503) reply.unavailable = rendered;
@@ -238,10 +245,16 @@ export class RpcEngine {
     return validateParams(method.paramsType, this.timeZones.takeRequestZone((params ?? {}) as RawParams));
   }
 
-  private async invoke(method: RegisteredMethod, params: unknown): Promise<{ result: unknown } | { error: unknown }> {
+  private async invoke(method: RegisteredMethod, params: unknown): Promise<Outcome> {
     try {
       const validated = await this.validated(method, params);
       const result = await (method.options.ownUnitsOfWork ? method.invoke(validated) : this.db.unit(() => method.invoke(validated)));
+      if (Array.isArray(method.options.result)) {
+        // A search: one row past the page says whether there is more.
+        const { limit, offset } = validated as SearchParams;
+        const meta = takePage(result as unknown[], limit, offset);
+        return { result: this.presenter.present(result, method.options.result), meta };
+      }
       return { result: this.presenter.present(result, method.options.result) };
     } catch (error) {
       return { error };
