@@ -16,6 +16,7 @@ import { TimeZones } from './time/time-zones';
 import { Clock } from './time/clock';
 import { Readiness } from './health/readiness';
 import { RouteTable } from './http/route-table';
+import { Idempotency } from './idempotency/idempotency';
 
 const PLATFORM = {
   controllers: [RpcController, DocsController, HealthController],
@@ -32,9 +33,10 @@ const PLATFORM = {
     ReferenceChecks,
     RowsInFlight,
     RouteTable,
+    Idempotency,
     { provide: APP_FILTER, useClass: HttpExceptionFilter },
   ],
-  exports: [RouteTable, TimeZones, Clock, Readiness, Tenancy, ReferenceChecks, RowsInFlight, ResultPresenter, ResultInterceptor, ParamsPipe],
+  exports: [RouteTable, Idempotency, TimeZones, Clock, Readiness, Tenancy, ReferenceChecks, RowsInFlight, ResultPresenter, ResultInterceptor, ParamsPipe],
 };
 
 /** The domain-free machinery: both protocols, errors, time zones, documents and health. */

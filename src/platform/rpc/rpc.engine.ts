@@ -12,6 +12,9 @@ import { RowsInFlight } from '../api/rows-in-flight';
 import { ValidationFailed } from '../errors/domain-error';
 import { isInternal, logServerFailure, renderError, RenderedError } from '../errors/error-mapping';
 import { ExactNumber } from '../http/exact-number';
+import { toJson } from '../http/json';
+import { answerValue, fingerprint, Idempotency, IDEMPOTENCY_KEY_HEADER, readIdempotencyKey, REPLAYED_HEADER } from '../idempotency/idempotency';
+import { takesIdempotencyKey } from '../api/api-method.types';
 import Decimal from '../money/decimal';
 import { TimeZones } from '../time/time-zones';
 import { type PageInfo, takePage } from '../search/page';
@@ -56,6 +59,7 @@ export class RpcEngine {
     private readonly timeZones: TimeZones,
     private readonly db: Database,
     private readonly inFlight: RowsInFlight,
+    private readonly idempotency: Idempotency,
   ) {}
 
   /** The answer to a body that is not JSON at all (or no body). */
@@ -73,6 +77,14 @@ export class RpcEngine {
         status: 200,
         body: rpcError(null, RpcErrorCode.InvalidRequest, STANDARD_MESSAGES.invalidRequest, {
           batch: `must hold at most ${this.config.rpcBatchLimit} calls`,
+        }),
+      };
+    }
+    if (batch && request.headers['idempotency-key'] !== undefined) {
+      return {
+        status: 200,
+        body: rpcError(null, RpcErrorCode.InvalidRequest, STANDARD_MESSAGES.invalidRequest, {
+          [IDEMPOTENCY_KEY_HEADER]: 'applies to a single call, not to a batch',
         }),
       };
     }
@@ -101,7 +113,9 @@ export class RpcEngine {
       const reply: ReplyState = { headers: {}, unauthenticated: 0, unauthenticatedAnswers: 0 };
       for (let next = 0; next < calls.length; ) {
         const run = this.runAt(calls, next);
-        const answers = run ? await this.executeRun(run.calls, run.method, reply, authFailure) : [await this.execute(calls[next], reply, authFailure)];
+        const answers = run
+          ? await this.executeRun(run.calls, run.method, reply, authFailure)
+          : [await this.execute(calls[next], reply, authFailure, request)];
         for (const response of answers) if (response) responses.push(response);
         next += run ? run.calls.length : 1;
       }
@@ -197,6 +211,7 @@ export class RpcEngine {
     call: ParsedCall,
     reply: ReplyState,
     authFailure: RenderedError | undefined,
+    request: HttpRequest,
   ): Promise<RpcResponse | undefined> {
     if (!call.valid) return rpcError(call.id, RpcErrorCode.InvalidRequest, STANDARD_MESSAGES.invalidRequest);
     const method = this.registry.find(call.method);
@@ -208,7 +223,10 @@ export class RpcEngine {
     if (reply.unavailable) return this.failed(call, reply, reply.unavailable);
     // Each call has its own `__tz`; the caller is shared by the whole batch.
     const context = { ...RequestContexts.require(), timezone: undefined };
-    return this.answer(call, reply, await RequestContexts.run(context, () => this.invoke(method, call.params)));
+    // An Idempotency-Key goes with a single call (a batch carrying one was refused above).
+    const keyed = request.headers['idempotency-key'] !== undefined && takesIdempotencyKey(method.options);
+    const invoke = () => (keyed ? this.invokeOnce(method, call.params, request, reply) : this.invoke(method, call.params));
+    return this.answer(call, reply, await RequestContexts.run(context, invoke));
   }
 
   /** A call's answer from its outcome; a server failure is logged, and an unavailable database ends the batch's work. */
@@ -256,6 +274,21 @@ export class RpcEngine {
         return { result: this.presenter.present(result, method.options.result), meta };
       }
       return { result: this.presenter.present(result, method.options.result) };
+    } catch (error) {
+      return { error };
+    }
+  }
+
+  /** A call with an Idempotency-Key: its work and its key in one transaction, or the answer the key already has (see Idempotency). */
+  private async invokeOnce(method: RegisteredMethod, params: unknown, request: HttpRequest, reply: ReplyState): Promise<Outcome> {
+    try {
+      const key = readIdempotencyKey(request.headers)!;
+      const validated = await this.validated(method, params);
+      const print = fingerprint(method.options.rpc, validated, this.timeZones.effectiveZone(), (params as RawParams | undefined)?.__decimals);
+      const work = async () => toJson(this.presenter.present(await method.invoke(validated), method.options.result));
+      const answer = await this.db.unit(() => this.idempotency.once(key, method.options.rpc, print, work));
+      if (answer.replayed) reply.headers[REPLAYED_HEADER] = 'true';
+      return { result: answerValue(answer) };
     } catch (error) {
       return { error };
     }
