@@ -94,6 +94,18 @@ describe(`Idempotency-Key on ${DATABASE_KIND}`, () => {
     expect([invalid.status, missing.status, fixed.status, replayed(fixed)]).toEqual([400, 404, 200, undefined]);
   });
 
+  it('a bill run (which commits in units of its own) with a key runs once, in one transaction, and replays', async () => {
+    const client = await aClient(t, { currencies_id: usd.id, credit_unlimited: true });
+    await t.rest('POST', '/accounting/transactions', { clients_id: client.id, type: 'charge', amount: '-12.5', dt: '2026-03-10T00:00:00Z' });
+    const run = { start_dt: '2026-03-01T00:00:00Z', end_dt: '2026-04-01T00:00:00Z', clients_id: [client.id] };
+    const key = newKey();
+    const first = await t.rest('POST', '/accounting/invoices/generate', run, keyed(key));
+    const again = await t.rpc('accounting.invoices.generate', run, keyed(key));
+    expect([first.status, first.body.created.length, first.body.skipped, replayed(again), again.body.result]).toEqual([200, 1, 0, 'true', first.body]);
+    const unkeyed = await t.rest('POST', '/accounting/invoices/generate', run);
+    expect(unkeyed.body).toEqual({ created: [], skipped: 1 });
+  });
+
   it('keys are per user: another user with the same key makes its own object', async () => {
     const other = await aUser(t);
     const key = newKey();

@@ -268,7 +268,7 @@ describe('RpcEngine', () => {
       expect(reply).toEqual({
         status: 200,
         headers: {},
-        body: { jsonrpc: '2.0', id: 1, error: { code: -32603, message: 'Internal error' } },
+        body: { jsonrpc: '2.0', id: 1, error: { code: -32603, message: 'Internal error', data: { code: 'internal-error' } } },
       });
       expect(logged).toHaveBeenCalledTimes(1);
       expect(logged.mock.calls[0][0]).toMatchObject({ msg: 'Unexpected failure in things.crash' });
