@@ -200,6 +200,13 @@ describe(`HTTP manners on ${HTTP_ADAPTER}`, () => {
         'gzip',
         true,
       ]);
+      const bundle = await send('GET', '/docs/assets/swagger-ui-bundle.js', { headers: { 'Accept-Encoding': 'br' } });
+      const plainBundle = await send('GET', '/docs/assets/swagger-ui-bundle.js');
+      expect([bundle.headers['content-encoding'], Number(bundle.headers['content-length']) === bundle.bytes.length, brotliDecompressSync(bundle.bytes).equals(plainBundle.bytes)]).toEqual([
+        'br',
+        true,
+        true,
+      ]);
       const small = await send('GET', '/accounting/currencies/1', { headers: withKey({ 'Accept-Encoding': 'gzip, br' }) });
       expect([small.status, small.headers['content-encoding'], small.headers.vary, JSON.parse(small.text).name]).toEqual([200, undefined, undefined, 'USD']);
       const head = await send('HEAD', '/docs/json', { headers: accept });

@@ -34,7 +34,7 @@ const compress = (encoding: Encoding, body: Buffer, done: (error: Error | null, 
  * Compresses the answer to `request` with gzip or br (br preferred) when the caller accepts one and
  * the answer is a text of at least 1 KB, whichever adapter or static file server writes it: the
  * response's writes are held until its end, then sent compressed or as they were. A request that
- * accepts no encoding, a HEAD, or an answer whose length is known to be small passes untouched.
+ * accepts no encoding, a HEAD, or an answer known by its first write to be small or not text passes untouched.
  */
 export function compressLargeAnswers(request: IncomingMessage, response: ServerResponse): void {
   const accepted = request.headers['accept-encoding'];
@@ -45,9 +45,11 @@ export function compressLargeAnswers(request: IncomingMessage, response: ServerR
   const { writeHead, write, end } = response;
   const chunks: Buffer[] = [];
   const restore = () => Object.assign(response, { writeHead, write, end });
-  const knownSmall = () => {
+  // Known by the first write: an answer too small, or not text (a PDF), is not held at all.
+  const passesAsIs = () => {
     const length = response.getHeader('content-length');
-    return length !== undefined && Number(length) < COMPRESSION_THRESHOLD_BYTES;
+    const type = response.getHeader('content-type');
+    return (length !== undefined && Number(length) < COMPRESSION_THRESHOLD_BYTES) || (type !== undefined && !COMPRESSIBLE.test(String(type)));
   };
   const chunk = (data: unknown, encodingName?: unknown): Buffer | undefined => {
     if (data === undefined || data === null || typeof data === 'function') return undefined;
@@ -65,7 +67,7 @@ export function compressLargeAnswers(request: IncomingMessage, response: ServerR
   } as ServerResponse['writeHead'];
 
   response.write = function (data: unknown, encodingName?: unknown, callback?: unknown) {
-    if (chunks.length === 0 && knownSmall()) {
+    if (chunks.length === 0 && passesAsIs()) {
       restore();
       return write.call(response, data as string, encodingName as BufferEncoding, callback as () => void);
     }
