@@ -19,13 +19,14 @@ export async function createExpressApp(module: DynamicModule, config: AppConfig,
   app.set('trust proxy', proxyTrust(config.trustProxy));
   app.set('query parser', parseQuery);
   const start = requestLogging(logger);
-  app.use((request: Request, response: Response, next: NextFunction) => start(request, response, request.ip, next));
   const cors = corsStep(config.corsOrigins);
-  app.use((request: Request, response: Response, next: NextFunction) => {
-    compressLargeAnswers(request, response);
-    if (cors?.(request, response)) return void response.status(204).end();
-    next();
-  });
+  app.use((request: Request, response: Response, next: NextFunction) =>
+    start(request, response, request.ip, () => {
+      compressLargeAnswers(request, response);
+      if (cors?.(request, response)) return void response.status(204).end();
+      next();
+    }),
+  );
   app.use(jsonBodyParser(config.bodyLimitBytes));
   app.use(bodyErrors(config.bodyLimitBytes));
   app.use(SWAGGER_ASSETS_PATH, swaggerAssets());
