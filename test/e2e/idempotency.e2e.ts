@@ -1,6 +1,6 @@
 import { Clock } from '../../src/platform/time/clock';
 import { Idempotency } from '../../src/platform/idempotency/idempotency';
-import { aClient, aCurrency, aUser } from '../support/factories';
+import { aClient, aCurrency, aReseller, aUser } from '../support/factories';
 import { freePort, ServerProcess } from '../support/server-process';
 import { DATABASE_KIND, HttpReply, startTestApp, TestApp, throwawayDatabaseUrl } from '../support/test-app';
 
@@ -112,6 +112,13 @@ describe(`Idempotency-Key on ${DATABASE_KIND}`, () => {
     const mine = await t.rest('POST', '/clients', { name: 'Per User', currencies_id: usd.id }, keyed(key));
     const theirs = await t.rest('POST', '/clients', { name: 'Per User', currencies_id: usd.id }, { ...keyed(key), key: other.api_key });
     expect([mine.status, theirs.status, replayed(theirs), theirs.body.id === mine.body.id]).toEqual([200, 200, undefined, false]);
+    // A reseller-limited user (row-level security on PostgreSQL, no raw SQL on SQLite) keeps keys like anyone.
+    const reseller = await aReseller(t);
+    const limited = await aUser(t, { resellers_id: reseller.id });
+    const asLimited = { ...keyed(key), key: limited.api_key };
+    const created = await t.rest('POST', '/clients', { name: 'Per User', currencies_id: usd.id }, asLimited);
+    const again = await t.rpc('clients.create', { name: 'Per User', currencies_id: usd.id }, asLimited);
+    expect([created.status, created.body.resellers_id, replayed(again), again.body.result]).toEqual([200, reseller.id, 'true', created.body]);
   });
 
   it('refuses a malformed key (400), a key on a batch (-32600); ignores one on a search, a get or JWT authenticate', async () => {
