@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       admin: { login: 'admin', password: undefined, apiKey: undefined },
       jwt: { secret: undefined, ttlSeconds: 3600 },
       trustProxy: false,
+      corsOrigins: [],
       logLevel: 'info',
       shutdownTimeoutMs: 10000,
       billingTickSeconds: 10,
@@ -42,6 +43,8 @@ describe('loadConfig', () => {
     expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback,10.0.0.0/8');
     expect(loadConfig({ TRUST_PROXY: 'off' }).trustProxy).toBe(false);
     expect(loadConfig({ INVOICE_SELLER: 'Acme Telecom Ltd' }).invoiceSeller).toBe('Acme Telecom Ltd');
+    expect(loadConfig({ CORS_ORIGINS: ' https://app.example.com, http://localhost:3000 ' }).corsOrigins).toEqual(['https://app.example.com', 'http://localhost:3000']);
+    expect([loadConfig({ CORS_ORIGINS: '*' }).corsOrigins, loadConfig({ CORS_ORIGINS: '' }).corsOrigins]).toEqual(['*', []]);
     expect([loadConfig({ HTTP_ADAPTER: 'fastify' }).httpAdapter, loadConfig({ HTTP_ADAPTER: 'express' }).httpAdapter]).toEqual(['fastify', 'express']);
   });
 
@@ -55,6 +58,7 @@ describe('loadConfig', () => {
       ADMIN_API_KEY: 'short',
       LOG_LEVEL: 'loud',
       TRUST_PROXY: 'maybe, 10.0.0.0/8',
+      CORS_ORIGINS: 'https://ok.example.com, https://app.example.com/, example.com',
     };
     expect(() => loadConfig(env)).toThrow(ConfigError);
     try {
@@ -68,6 +72,7 @@ describe('loadConfig', () => {
         'RPC_BATCH_LIMIT must be an integer from 1 to 10000, got "many"',
         'ADMIN_API_KEY must be at least 20 characters long',
         'TRUST_PROXY must be false, true (one proxy), a number of proxy hops, or proxy addresses/subnets such as 10.0.0.0/8, got "maybe, 10.0.0.0/8"',
+        'CORS_ORIGINS must be * or a comma-separated list of origins such as https://app.example.com, got "https://app.example.com/, example.com"',
         'LOG_LEVEL must be one of error, warn, info, debug, got "loud"',
       ]);
     }

@@ -1,4 +1,5 @@
 import { IANAZone } from 'luxon';
+import type { CorsOrigins } from '../platform/http/cors';
 import { isIpOrCidr } from '../platform/http/ip-addresses';
 
 const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
@@ -42,6 +43,8 @@ export interface AppConfig {
   jwt: { secret?: string; ttlSeconds: number };
   /** `trust proxy` (Express's, and Fastify's `trustProxy`): false, a number of proxy hops, or the proxies' addresses and subnets. */
   trustProxy: false | number | string;
+  /** CORS_ORIGINS: `*`, or the origins browsers may call from; none: no CORS headers at all. */
+  corsOrigins: CorsOrigins;
   logLevel: LogLevel;
   shutdownTimeoutMs: number;
   /** The billing engine wakes at least this often (SPEC §10); 0 turns it off in this process. */
@@ -93,6 +96,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       ttlSeconds: read.int('JWT_TTL', 3600, 1, 30 * 24 * 3600),
     },
     trustProxy: read.trustProxy('TRUST_PROXY'),
+    corsOrigins: read.origins('CORS_ORIGINS'),
     logLevel: read.oneOf('LOG_LEVEL', ['error', 'warn', 'info', 'debug'] as const, 'info'),
     shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT', 10000, 0, 600000),
     billingTickSeconds: read.int('BILLING_TICK_SECONDS', 10, 0, 86400),
@@ -143,6 +147,18 @@ class EnvReader {
     return false;
   }
 
+  /** `*`, or a comma-separated list of origins (`https://app.example.com`, `http://localhost:3000`). */
+  origins(name: string): CorsOrigins {
+    const value = this.raw(name)?.trim();
+    if (value === undefined || value === '') return [];
+    if (value === '*') return '*';
+    const entries = value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+    const invalid = entries.filter((entry) => !isOrigin(entry));
+    if (invalid.length === 0) return entries;
+    this.problems.push(`${name} must be * or a comma-separated list of origins such as https://app.example.com, got "${invalid.join(', ')}"`);
+    return [];
+  }
+
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
     const value = this.raw(name);
     if (value === undefined) return fallback;
@@ -178,5 +194,15 @@ class EnvReader {
     }
     this.problems.push(`${name} must be sqlite:<path> or postgres://user@host:port/database, got "${value}"`);
     return { type: 'sqlite', path: fallback.slice('sqlite:'.length) };
+  }
+}
+
+/** An origin as browsers send it: scheme, host and port if not the default, nothing else. */
+function isOrigin(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === text;
+  } catch {
+    return false;
   }
 }

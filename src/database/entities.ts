@@ -8,6 +8,7 @@ import { ClientEntity } from '../modules/clients/client.entity';
 import { ResellerEntity } from '../modules/iam/resellers/reseller.entity';
 import { SettingEntity } from '../modules/iam/settings/setting.entity';
 import { UserEntity } from '../modules/iam/users/user.entity';
+import { IdempotencyKeyEntity } from '../platform/idempotency/idempotency-key.entity';
 
 /** Every entity, listed explicitly so the compiled server and the tests load the same set. */
 export const ENTITIES = [
@@ -23,4 +24,5 @@ export const ENTITIES = [
   InvoiceEntity,
   InvoiceLineEntity,
   InvoiceNumberEntity,
+  IdempotencyKeyEntity,
 ];

@@ -15,6 +15,8 @@ import { Tenancy } from './tenancy/tenancy';
 import { TimeZones } from './time/time-zones';
 import { Clock } from './time/clock';
 import { Readiness } from './health/readiness';
+import { RouteTable } from './http/route-table';
+import { Idempotency } from './idempotency/idempotency';
 
 const PLATFORM = {
   controllers: [RpcController, DocsController, HealthController],
@@ -30,9 +32,11 @@ const PLATFORM = {
     Tenancy,
     ReferenceChecks,
     RowsInFlight,
+    RouteTable,
+    Idempotency,
     { provide: APP_FILTER, useClass: HttpExceptionFilter },
   ],
-  exports: [TimeZones, Clock, Readiness, Tenancy, ReferenceChecks, RowsInFlight, ResultPresenter, ResultInterceptor, ParamsPipe],
+  exports: [RouteTable, Idempotency, TimeZones, Clock, Readiness, Tenancy, ReferenceChecks, RowsInFlight, ResultPresenter, ResultInterceptor, ParamsPipe],
 };
 
 /** The domain-free machinery: both protocols, errors, time zones, documents and health. */

@@ -83,8 +83,9 @@ describe(`HTTP behaviour on the ${HTTP_ADAPTER} adapter`, () => {
       const rest = await send('POST', '/accounting/currencies', { headers: withKey(), body: big });
       const rpc = await send('POST', '/api/', { headers: withKey(), body: big });
       const chunked = await send('POST', '/', { headers: withKey({ 'Transfer-Encoding': 'chunked' }), body: big });
-      const restBody = '{"error":{"message":"Request body is larger than 1024 bytes"}}';
-      const rpcBody = '{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Request body is larger than 1024 bytes"}}';
+      const data = '{"code":"payload-too-large","message":"the body is over the limit of 1024 bytes","limit_bytes":1024}';
+      const restBody = `{"error":{"message":"payload-too-large: the body is over the limit of 1024 bytes","data":${data}}}`;
+      const rpcBody = `{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"payload-too-large: the body is over the limit of 1024 bytes","data":${data}}}`;
       expect(jsonAnswer(rest)).toEqual(json(413, restBody));
       expect(jsonAnswer(rpc)).toEqual(json(413, rpcBody));
       expect(jsonAnswer(chunked)).toEqual(json(413, rpcBody));
@@ -112,13 +113,16 @@ describe(`HTTP behaviour on the ${HTTP_ADAPTER} adapter`, () => {
   });
 
   describe('routing', () => {
-    it('answers an unknown route or method with 404 in the error shape', async () => {
+    it('answers an unknown route with 404, and a known path with another method with 405 and Allow, in the error shape', async () => {
       const answers = await Promise.all([send('GET', '/nowhere'), send('PUT', '/clients/1'), send('OPTIONS', '/clients')]);
+      const notAllowed = (method: string, path: string, allow: string[]) =>
+        `{"error":{"message":"method-not-allowed: ${method} is not allowed on ${path}","data":{"code":"method-not-allowed","message":"${method} is not allowed on ${path}","allow":${JSON.stringify(allow)}}}}`;
       expect(answers.map(jsonAnswer)).toEqual([
-        json(404, '{"error":{"message":"No route GET /nowhere"}}'),
-        json(404, '{"error":{"message":"No route PUT /clients/1"}}'),
-        json(404, '{"error":{"message":"No route OPTIONS /clients"}}'),
+        json(404, '{"error":{"message":"not_found: no route GET /nowhere","data":{"code":"not_found","message":"no route GET /nowhere"}}}'),
+        json(405, notAllowed('PUT', '/clients/1', ['GET', 'PATCH', 'DELETE'])),
+        json(405, notAllowed('OPTIONS', '/clients', ['GET', 'POST'])),
       ]);
+      expect(answers.map((answer) => answer.headers.allow)).toEqual([undefined, 'GET, PATCH, DELETE', 'GET, POST']);
     });
 
     it('matches routes in any case, with or without a trailing slash, under /api, with a parameter of any length', async () => {
@@ -139,9 +143,9 @@ describe(`HTTP behaviour on the ${HTTP_ADAPTER} adapter`, () => {
       const otherMethod = await send('PUT', '/api/CLIENTS/%E0/', { headers: withKey() });
       const noRoute = await send('GET', '/nowhere/%E0');
       expect([param, otherMethod, noRoute].map(jsonAnswer)).toEqual([
-        json(400, `{"error":{"message":"Failed to decode param '%E0%A4%A'"}}`),
-        json(400, `{"error":{"message":"Failed to decode param '%E0'"}}`),
-        json(404, '{"error":{"message":"No route GET /nowhere/%E0"}}'),
+        json(400, `{"error":{"message":"Invalid params","data":{"path":"cannot decode '%E0%A4%A'"}}}`),
+        json(400, `{"error":{"message":"Invalid params","data":{"path":"cannot decode '%E0'"}}}`),
+        json(404, '{"error":{"message":"not_found: no route GET /nowhere/%E0","data":{"code":"not_found","message":"no route GET /nowhere/%E0"}}}'),
       ]);
       expect(typeof param.headers['x-request-id']).toBe('string');
     });
@@ -171,7 +175,7 @@ describe(`HTTP behaviour on the ${HTTP_ADAPTER} adapter`, () => {
       expect(pick(head)).toEqual(pick(get));
       expect([head.text, get.text.length]).toEqual(['', Number(get.headers['content-length'])]);
       const missing = await send('HEAD', '/nowhere');
-      expect([missing.status, missing.headers['content-length'], missing.text]).toEqual([404, '46', '']);
+      expect([missing.status, missing.headers['content-length'], missing.text]).toEqual([404, '120', '']);
     });
 
     it('answers a conditional GET or HEAD whose ETag matches with 304 and no body', async () => {
@@ -317,8 +321,8 @@ describe(`HTTP behaviour on the ${HTTP_ADAPTER} adapter`, () => {
       const missing = await send('GET', '/docs/assets/nope.css');
       const outside = await send('GET', '/docs/assets/%2e%2e/package.json');
       const directory = await send('GET', '/docs/assets');
-      expect(jsonAnswer(missing)).toEqual(json(404, '{"error":{"message":"No route GET /docs/assets/nope.css"}}'));
-      expect(jsonAnswer(outside)).toEqual(json(404, '{"error":{"message":"No route GET /docs/assets/%2e%2e/package.json"}}'));
+      expect(jsonAnswer(missing)).toEqual(json(404, '{"error":{"message":"not_found: no route GET /docs/assets/nope.css","data":{"code":"not_found","message":"no route GET /docs/assets/nope.css"}}}'));
+      expect(jsonAnswer(outside)).toEqual(json(404, '{"error":{"message":"not_found: no route GET /docs/assets/%2e%2e/package.json","data":{"code":"not_found","message":"no route GET /docs/assets/%2e%2e/package.json"}}}'));
       expect([directory.status, directory.headers.location]).toEqual([301, '/docs/assets/']);
     });
 

@@ -78,7 +78,7 @@ describe('API-key authentication', () => {
     expect((await t.rest('GET', '/accounting/currencies', undefined, { key: ADMIN_KEY })).status).toBe(200);
     const res = await t.rpc('accounting.currencies.search', {}, { key: ADMIN_KEY });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ jsonrpc: '2.0', id: 1, result: [] });
+    expect(res.body).toEqual({ jsonrpc: '2.0', id: 1, result: [], meta: { has_more: false, next_offset: null } });
   });
 
   it('stores keys only as hashes', async () => {

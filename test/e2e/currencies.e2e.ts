@@ -180,9 +180,9 @@ describe('accounting.currencies over REST and JSON-RPC', () => {
       const viaRest = await t.rest('GET', '/accounting/currencies/1');
       const viaRpc = await t.rpc('accounting.currencies.get', { id: 1 });
       expect(viaRest.status).toBe(500);
-      expect(viaRest.body).toEqual({ error: { message: 'Internal error' } });
+      expect(viaRest.body).toEqual({ error: { message: 'Internal error', data: { code: 'internal-error' } } });
       expect(viaRpc.status).toBe(200);
-      expect(viaRpc.body).toEqual({ jsonrpc: '2.0', id: 1, error: { code: -32603, message: 'Internal error' } });
+      expect(viaRpc.body).toEqual({ jsonrpc: '2.0', id: 1, error: { code: -32603, message: 'Internal error', data: { code: 'internal-error' } } });
       const failures = t.logs.filter((line) => line.level === 'error');
       expect(failures.map((line) => [line.msg, line.request_id])).toEqual([
         ['Unexpected failure in GET /accounting/currencies/1', viaRest.headers['x-request-id']],

@@ -151,7 +151,7 @@ describe('JSON-RPC 2.0 engine', () => {
   it('answers an integer id beyond 2^53 with every digit', async () => {
     const res = await t.rpcRaw('[{"jsonrpc":"2.0","id":12345678901234567890,"method":"accounting.currencies.search","params":{"id":[999999]}},{"jsonrpc":"2.0","id":-9007199254740993,"method":"nope"}]');
     expect(res.text).toBe(
-      '[{"jsonrpc":"2.0","id":12345678901234567890,"result":[]},{"jsonrpc":"2.0","id":-9007199254740993,"error":{"code":-32601,"message":"Method not found"}}]',
+      '[{"jsonrpc":"2.0","id":12345678901234567890,"result":[],"meta":{"has_more":false,"next_offset":null}},{"jsonrpc":"2.0","id":-9007199254740993,"error":{"code":-32601,"message":"Method not found"}}]',
     );
   });
 
@@ -174,7 +174,11 @@ describe('JSON-RPC 2.0 engine', () => {
     expect(res.body).toEqual({
       jsonrpc: '2.0',
       id: null,
-      error: { code: -32600, message: 'Request body is larger than 2048 bytes' },
+      error: {
+        code: -32600,
+        message: 'payload-too-large: the body is over the limit of 2048 bytes',
+        data: { code: 'payload-too-large', message: 'the body is over the limit of 2048 bytes', limit_bytes: 2048 },
+      },
     });
   });
 

@@ -21,7 +21,7 @@ describe('migrations', () => {
         ).map((row: { name: string }) => row.name);
       // The clients' quick-search index: a lower-cased copy on PostgreSQL, an FTS5 table and its shadow tables on SQLite.
       const quickSearch = dataSource.options.type === 'postgres' ? ['clients_q'] : ['clients_q', 'clients_q_config', 'clients_q_data', 'clients_q_idx'];
-      const all = ['clients', ...quickSearch, 'currencies', 'exchange_rates', 'invoice_lines', 'invoice_numbers', 'invoices', 'migrations', 'packages', 'resellers', 'settings', 'subscriptions', 'transactions', 'users'];
+      const all = ['clients', ...quickSearch, 'currencies', 'exchange_rates', 'idempotency_keys', 'invoice_lines', 'invoice_numbers', 'invoices', 'migrations', 'packages', 'resellers', 'settings', 'subscriptions', 'transactions', 'users'];
 
       expect((await dataSource.runMigrations()).map((migration) => migration.name)).toEqual(MIGRATIONS.map((migration) => migration.name));
       expect(await tables()).toEqual(all);

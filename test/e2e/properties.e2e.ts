@@ -753,7 +753,10 @@ function checkError(status: number, message: unknown, data: unknown, problems: s
   const code = record && own(record, 'code') ? record.code : undefined;
   if (code !== undefined) {
     if (typeof code !== 'string') problems.push(`${where}: data.code is not a string`);
-    else if (code === 'not_found') {
+    else if (code === 'not_found' && routeMiss && !own(record!, 'object_name')) {
+      // No route for the path (design-13): {code, message}, the message "not_found: no route …".
+      if (message !== `not_found: ${String(record!.message)}` || !onlyKeys(record!, ['code', 'message'])) problems.push(`${where}: a route miss is not {code, message}`);
+    } else if (code === 'not_found') {
       const expected = `not_found: ${String(record!.object_name)} #${String(record!.object_id)} not found`;
       if (message !== expected) problems.push(`${where}: not_found message is ${JSON.stringify(message)}, expected ${JSON.stringify(expected)}`);
       if (typeof record!.object_name !== 'string' || typeof record!.object_id !== 'string' || !onlyKeys(record!, ['code', 'object_name', 'object_id'])) {
@@ -779,8 +782,12 @@ function checkError(status: number, message: unknown, data: unknown, problems: s
       if (code !== expectedCode[status]) problems.push(`${where}: ${status} without data.code "${expectedCode[status]}"`);
       break;
     case 404:
-      // A REST path whose parameter is empty reaches no route at all: Nest's own 404 has no data.
-      if (code !== 'not_found' && !(routeMiss && record === undefined)) problems.push(`${where}: 404 without data.code "not_found"`);
+      // A REST path whose parameter is empty reaches no route at all: a route miss, data.code "not_found" too.
+      if (code !== 'not_found') problems.push(`${where}: 404 without data.code "not_found"`);
+      break;
+    case 405:
+      // A REST path whose parameter is empty may be another route's path (PATCH /clients/): 405 with what it allows.
+      if (!routeMiss || code !== 'method-not-allowed' || !Array.isArray(record!.allow)) problems.push(`${where}: unexpected 405 ${JSON.stringify(data)}`);
       break;
     case 422:
       if (typeof code !== 'string' || !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(code)) problems.push(`${where}: 422 without a kebab-case data.code`);
@@ -818,7 +825,17 @@ function checkRpc(answer: Answer, id: Case['rpcId'], problems: string[]): Outcom
     return undefined;
   }
   const keys = Object.keys(json).sort().join(',');
-  if (keys !== 'id,jsonrpc,result' && keys !== 'error,id,jsonrpc') problems.push(`JSON-RPC: answer has keys ${keys}`);
+  if (keys !== 'id,jsonrpc,result' && keys !== 'id,jsonrpc,meta,result' && keys !== 'error,id,jsonrpc') problems.push(`JSON-RPC: answer has keys ${keys}`);
+  // A search's page info (design-13): beside a bare array, and saying where the next page starts, if anywhere.
+  if (own(json, 'meta')) {
+    const meta = json.meta;
+    const valid =
+      Array.isArray(json.result) &&
+      isRecord(meta) &&
+      onlyKeys(meta, ['has_more', 'next_offset']) &&
+      (meta.has_more === false ? meta.next_offset === null : meta.has_more === true && Number.isInteger(meta.next_offset));
+    if (!valid) problems.push(`JSON-RPC: meta is not {has_more, next_offset} beside an array: ${JSON.stringify(meta)}`);
+  }
   if (json.jsonrpc !== '2.0') problems.push('JSON-RPC: jsonrpc is not "2.0"');
   const sentId: unknown = id instanceof Raw ? JSON.parse(id.text) : id;
   if (json.id !== sentId) problems.push(`JSON-RPC: id ${JSON.stringify(json.id)} is not the id sent, ${id instanceof Raw ? id.text : JSON.stringify(id)}`);

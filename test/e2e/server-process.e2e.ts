@@ -71,7 +71,7 @@ describe('server process', () => {
       }, 100);
     });
     expect(await answered).toBe(200);
-    expect(JSON.parse(answer)).toEqual({ jsonrpc: '2.0', id: 1, result: [] });
+    expect(JSON.parse(answer)).toEqual({ jsonrpc: '2.0', id: 1, result: [], meta: { has_more: false, next_offset: null } });
     expect(await server.exited).toBe(0);
     expect(server.logs().some((line) => line.msg === 'SIGTERM received: draining in-flight requests')).toBe(true);
   });

@@ -28,7 +28,7 @@ export interface TestApp {
   app: INestApplication;
   dataSource: DataSource;
   /** A JSON-RPC call; `key: null` sends no X-Api-Key. */
-  rpc(method: string, params?: unknown, options?: { key?: string | null; id?: number | string }): Promise<HttpReply>;
+  rpc(method: string, params?: unknown, options?: { key?: string | null; id?: number | string; headers?: Record<string, string> }): Promise<HttpReply>;
   /** A raw POST to the JSON-RPC endpoint. */
   rpcRaw(
     body: string | Buffer | object,

@@ -8,6 +8,7 @@ import { ResellerRowLevelSecurity1764028800006 } from './1764028800006-reseller-
 import { ClientsSearchIndexes1764028800007 } from './1764028800007-clients-search-indexes';
 import { CreatePackagesAndSubscriptions1764028800008 } from './1764028800008-create-packages-and-subscriptions';
 import { CreateInvoices1764028800009 } from './1764028800009-create-invoices';
+import { CreateIdempotencyKeys1764028800010 } from './1764028800010-create-idempotency-keys';
 
 /** Every migration in order; the server applies the pending ones at boot. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   ClientsSearchIndexes1764028800007,
   CreatePackagesAndSubscriptions1764028800008,
   CreateInvoices1764028800009,
+  CreateIdempotencyKeys1764028800010,
 ];

@@ -39,7 +39,7 @@ export function ApiMethod(options: ApiMethodOptions): MethodDecorator {
 const BODYLESS = new Set(['GET', 'DELETE', 'HEAD']);
 
 /** REST arguments as one object: query (and body, for methods with one) with path params on top. */
-function collectRestParams(request: HttpRequest): RawParams {
+export function collectRestParams(request: HttpRequest): RawParams {
   refuseInvalidUtf8Query(request.url);
   const query = normalizeQuery(request.query);
   if (BODYLESS.has(request.method) || request.body === undefined) return { ...query, ...request.params };

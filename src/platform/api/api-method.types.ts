@@ -36,6 +36,16 @@ export interface ApiMethodOptions {
    * fields (filename, content_type, content_base64).
    */
   download?: string;
+  /**
+   * Every POST that creates or acts takes an `Idempotency-Key` header (design-13; see
+   * takesIdempotencyKey); `false` opts a POST out (JWT authenticate and refresh: no object is made).
+   */
+  idempotencyKey?: false;
+}
+
+/** Whether calls of the method may carry an Idempotency-Key: a POST that creates or acts, unless it opts out. */
+export function takesIdempotencyKey(options: ApiMethodOptions): boolean {
+  return options.idempotencyKey !== false && options.http.startsWith('POST ') && !Array.isArray(options.result);
 }
 
 /** What a `download` method answers. */

@@ -6,6 +6,7 @@ import { IdParams } from './common-params';
 import { Database } from '../database/database';
 import { MethodRegistry } from './method-registry';
 import { RowsInFlight } from './rows-in-flight';
+import { Idempotency } from '../idempotency/idempotency';
 import { ResultPresenter } from './result-presenter';
 import { TimeZones } from '../time/time-zones';
 import { APP_CONFIG } from '../../config/config.module';
@@ -72,6 +73,8 @@ async function boot(...controllers: (new (...args: never[]) => unknown)[]) {
       // No database here: a unit of work just runs its function.
       { provide: Database, useValue: { unit: <T>(fn: () => Promise<T>) => fn() } },
       RowsInFlight,
+      // No keyed calls here.
+      { provide: Idempotency, useValue: {} },
     ],
   }).compile();
   return moduleRef.init();

@@ -6,6 +6,7 @@ export type ErrorKind =
   | 'business'
   | 'too_many_requests'
   | 'payload_too_large'
+  | 'method_not_allowed'
   | 'unavailable'
   | 'internal';
 
@@ -86,11 +87,31 @@ export class TooManyRequests extends DomainError {
   }
 }
 
-export class PayloadTooLarge extends DomainError {
+export class PayloadTooLarge extends CodedError {
   readonly kind = 'payload_too_large';
 
   constructor(limitBytes: number) {
-    super(`Request body is larger than ${limitBytes} bytes`);
+    super('payload-too-large', `the body is over the limit of ${limitBytes} bytes`, { limit_bytes: limitBytes });
+  }
+}
+
+/** No route has this path, whatever the method. */
+export class NoRoute extends CodedError {
+  readonly kind = 'not_found';
+
+  constructor(method: string, path: string) {
+    super('not_found', `no route ${method} ${path}`);
+  }
+}
+
+/** A route has this path, but not for this method: `allow` lists the methods it serves (the Allow header). */
+export class MethodNotAllowed extends CodedError {
+  readonly kind = 'method_not_allowed';
+  readonly responseHeaders: Record<string, string>;
+
+  constructor(method: string, path: string, allow: string[]) {
+    super('method-not-allowed', `${method} is not allowed on ${path}`, { allow });
+    this.responseHeaders = { Allow: allow.join(', ') };
   }
 }
 

@@ -18,7 +18,12 @@ export const ERROR_KINDS: Record<ErrorKind, ErrorKindSpec> = {
   not_found: { httpStatus: 404, rpcCode: -32004, description: "No such object within the caller's reach" },
   business: { httpStatus: 422, rpcCode: -32000, description: 'A business rule refused it; `data.code` says which' },
   too_many_requests: { httpStatus: 429, rpcCode: -32029, description: 'Too many requests; see Retry-After' },
-  payload_too_large: { httpStatus: 413, rpcCode: null, description: 'The body is over the size limit' },
+  payload_too_large: { httpStatus: 413, rpcCode: null, description: 'The body is over the size limit (`data.code` `payload-too-large`, `data.limit_bytes`)' },
+  method_not_allowed: {
+    httpStatus: 405,
+    rpcCode: null,
+    description: 'The path exists, but not for this HTTP method (`data.code` `method-not-allowed`); the Allow header and `data.allow` list the methods it serves',
+  },
   internal: { httpStatus: 500, rpcCode: -32603, description: 'Unexpected failure, nothing internal revealed' },
   unavailable: {
     httpStatus: 503,

@@ -11,6 +11,8 @@ export interface RenderedError {
 }
 
 export const INTERNAL_ERROR_MESSAGE = 'Internal error';
+/** What an unexpected failure says: its code, nothing more (design-13: every error but a validation one has a code). */
+const INTERNAL_ERROR_DATA = { code: 'internal-error' };
 
 /** A body too large is refused by the transport: JSON-RPC answers it as an invalid request. */
 function rendering(kind: keyof typeof ERROR_KINDS): { httpStatus: number; rpcCode: number } {
@@ -25,12 +27,13 @@ function rendering(kind: keyof typeof ERROR_KINDS): { httpStatus: number; rpcCod
 export function renderError(thrown: unknown): RenderedError {
   const error = !(thrown instanceof DomainError) && isDatabaseUnavailable(thrown) ? new ServiceUnavailable(thrown) : thrown;
   if (!(error instanceof DomainError)) {
-    return { ...rendering('internal'), message: INTERNAL_ERROR_MESSAGE, headers: {} };
+    return { ...rendering('internal'), message: INTERNAL_ERROR_MESSAGE, data: { ...INTERNAL_ERROR_DATA }, headers: {} };
   }
   const headers: Record<string, string> = {};
   if ('retryAfterSeconds' in error && typeof error.retryAfterSeconds === 'number') {
     headers['Retry-After'] = String(error.retryAfterSeconds);
   }
+  if ('responseHeaders' in error) Object.assign(headers, error.responseHeaders);
   return { ...rendering(error.kind), message: error.message, data: error.data, headers };
 }
 

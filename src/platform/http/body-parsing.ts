@@ -76,8 +76,9 @@ export function bodyErrorAnswer(error: BodyError, request: IncomingMessage, limi
   if (!tooLarge && !unreadable) return undefined;
 
   if (isRpcRequest(request)) {
-    const body = tooLarge
-      ? rpcError(null, RpcErrorCode.InvalidRequest, new PayloadTooLarge(limitBytes).message)
+    const refusal = tooLarge ? new PayloadTooLarge(limitBytes) : undefined;
+    const body = refusal
+      ? rpcError(null, RpcErrorCode.InvalidRequest, refusal.message, refusal.data)
       : rpcError(null, RpcErrorCode.ParseError, STANDARD_MESSAGES.parseError);
     return { status: tooLarge ? 413 : 200, json: toJson(body) };
   }

@@ -1,3 +1,4 @@
+import type { Idempotency } from '../idempotency/idempotency';
 import 'reflect-metadata';
 import type { Type } from '@nestjs/common';
 import type { HttpRequest } from '../http/http-adapter';
@@ -108,11 +109,11 @@ function setup(options: { authFails?: boolean; env?: Record<string, string> } = 
   const units = jest.fn(<T>(fn: () => Promise<T>) => fn());
   const db = { unit: units } as unknown as Database;
   const timeZones = new TimeZones(config);
-  const engine = new RpcEngine(config, registry, authenticator, new ResultPresenter(timeZones), timeZones, db, new RowsInFlight(config));
+  const engine = new RpcEngine(config, registry, authenticator, new ResultPresenter(timeZones), timeZones, db, new RowsInFlight(config), {} as Idempotency);
   return { engine, invoked, authenticate, units, findMany };
 }
 
-const REQUEST = {} as HttpRequest;
+const REQUEST = { headers: {} } as HttpRequest;
 
 /** Runs one HTTP request's body through the engine, in a request context as the middleware makes it. */
 /** The reply as written, its rows given back (as the controller does once it is sent). */
@@ -267,7 +268,7 @@ describe('RpcEngine', () => {
       expect(reply).toEqual({
         status: 200,
         headers: {},
-        body: { jsonrpc: '2.0', id: 1, error: { code: -32603, message: 'Internal error' } },
+        body: { jsonrpc: '2.0', id: 1, error: { code: -32603, message: 'Internal error', data: { code: 'internal-error' } } },
       });
       expect(logged).toHaveBeenCalledTimes(1);
       expect(logged.mock.calls[0][0]).toMatchObject({ msg: 'Unexpected failure in things.crash' });
@@ -361,8 +362,15 @@ describe('RpcEngine', () => {
             { id: 1, created: '2026-01-15T12:00:00+00:00' },
             { id: 2, created: '2026-01-15T12:00:00+00:00' },
           ],
+          meta: { has_more: false, next_offset: null },
         },
       ]);
+    });
+
+    it('cuts the row past the page off a search and says there is more', async () => {
+      const { engine } = setup();
+      const reply = await handle(engine, call(1, 'things.search', { limit: 1, offset: 5 }));
+      expect(reply.body).toEqual({ jsonrpc: '2.0', id: 1, result: [{ id: 1, created: '2026-01-15T12:00:00+00:00' }], meta: { has_more: true, next_offset: 6 } });
     });
 
     it('runs notifications without answering them', async () => {

@@ -13,14 +13,21 @@ import { RowsInFlight } from '../api/rows-in-flight';
 import { ValidationFailed } from '../errors/domain-error';
 import { isInternal, logServerFailure, renderError, RenderedError } from '../errors/error-mapping';
 import { ExactNumber } from '../http/exact-number';
+import { toJson } from '../http/json';
+import { answerValue, fingerprint, Idempotency, IDEMPOTENCY_KEY_HEADER, readIdempotencyKey, REPLAYED_HEADER } from '../idempotency/idempotency';
+import { takesIdempotencyKey } from '../api/api-method.types';
 import Decimal from '../money/decimal';
 import { TimeZones } from '../time/time-zones';
-import { rowsAskedBy } from '../search/search-params';
+import { type PageInfo, takePage } from '../search/page';
+import { rowsAskedBy, type SearchParams } from '../search/search-params';
 import { RpcErrorCode, RpcId, RpcResponse, rpcError, STANDARD_MESSAGES } from './rpc.protocol';
 
 /** A batch element or single request, checked against the JSON-RPC 2.0 request shape. */
 type ValidCall = { valid: true; id: RpcId; notification: boolean; method: string; params: unknown };
 type ParsedCall = { valid: false; id: RpcId } | ValidCall;
+
+/** How a call ended: its result (a search's with its page info), or what it threw. */
+type Outcome = { result: unknown; meta?: PageInfo } | { error: unknown };
 
 /** What the calls of one HTTP request add up to. */
 interface ReplyState {
@@ -53,6 +60,7 @@ export class RpcEngine {
     private readonly timeZones: TimeZones,
     private readonly db: Database,
     private readonly inFlight: RowsInFlight,
+    private readonly idempotency: Idempotency,
   ) {}
 
   /** The answer to a body that is not JSON at all (or no body). */
@@ -70,6 +78,14 @@ export class RpcEngine {
         status: 200,
         body: rpcError(null, RpcErrorCode.InvalidRequest, STANDARD_MESSAGES.invalidRequest, {
           batch: `must hold at most ${this.config.rpcBatchLimit} calls`,
+        }),
+      };
+    }
+    if (batch && request.headers['idempotency-key'] !== undefined) {
+      return {
+        status: 200,
+        body: rpcError(null, RpcErrorCode.InvalidRequest, STANDARD_MESSAGES.invalidRequest, {
+          [IDEMPOTENCY_KEY_HEADER]: 'applies to a single call, not to a batch',
         }),
       };
     }
@@ -98,7 +114,9 @@ export class RpcEngine {
       const reply: ReplyState = { headers: {}, unauthenticated: 0, unauthenticatedAnswers: 0 };
       for (let next = 0; next < calls.length; ) {
         const run = this.runAt(calls, next);
-        const answers = run ? await this.executeRun(run.calls, run.method, reply, authFailure) : [await this.execute(calls[next], reply, authFailure)];
+        const answers = run
+          ? await this.executeRun(run.calls, run.method, reply, authFailure)
+          : [await this.execute(calls[next], reply, authFailure, request)];
         for (const response of answers) if (response) responses.push(response);
         next += run ? run.calls.length : 1;
       }
@@ -194,6 +212,7 @@ export class RpcEngine {
     call: ParsedCall,
     reply: ReplyState,
     authFailure: RenderedError | undefined,
+    request: HttpRequest,
   ): Promise<RpcResponse | undefined> {
     if (!call.valid) return rpcError(call.id, RpcErrorCode.InvalidRequest, STANDARD_MESSAGES.invalidRequest);
     const method = this.registry.find(call.method);
@@ -205,12 +224,18 @@ export class RpcEngine {
     if (reply.unavailable) return this.failed(call, reply, reply.unavailable);
     // Each call has its own `__tz` and `__decimals`; the caller is shared by the whole batch.
     const context = { ...RequestContexts.require(), timezone: undefined, decimals: undefined };
-    return this.answer(call, reply, await RequestContexts.run(context, () => this.invoke(method, call.params)));
+    // An Idempotency-Key goes with a single call (a batch carrying one was refused above).
+    const keyed = request.headers['idempotency-key'] !== undefined && takesIdempotencyKey(method.options);
+    const invoke = () => (keyed ? this.invokeOnce(method, call.params, request, reply) : this.invoke(method, call.params));
+    return this.answer(call, reply, await RequestContexts.run(context, invoke));
   }
 
   /** A call's answer from its outcome; a server failure is logged, and an unavailable database ends the batch's work. */
-  private answer(call: ValidCall, reply: ReplyState, outcome: { result: unknown } | { error: unknown }): RpcResponse | undefined {
-    if ('result' in outcome) return call.notification ? undefined : { jsonrpc: '2.0', id: call.id, result: outcome.result };
+  private answer(call: ValidCall, reply: ReplyState, outcome: Outcome): RpcResponse | undefined {
+    if ('result' in outcome) {
+      if (call.notification) return undefined;
+      return outcome.meta ? { jsonrpc: '2.0', id: call.id, result: outcome.result, meta: outcome.meta } : { jsonrpc: '2.0', id: call.id, result: outcome.result };
+    }
     const rendered = renderError(outcome.error);
     if (isInternal(rendered)) logServerFailure(this.logger, rendered, outcome.error, call.method);
     if (rendered.httpStatus === 503) reply.unavailable = rendered;
@@ -239,11 +264,32 @@ export class RpcEngine {
     return validateParams(method.paramsType, takeDecimalsForm(this.timeZones.takeRequestZone((params ?? {}) as RawParams)));
   }
 
-  private async invoke(method: RegisteredMethod, params: unknown): Promise<{ result: unknown } | { error: unknown }> {
+  private async invoke(method: RegisteredMethod, params: unknown): Promise<Outcome> {
     try {
       const validated = await this.validated(method, params);
       const result = await (method.options.ownUnitsOfWork ? method.invoke(validated) : this.db.unit(() => method.invoke(validated)));
+      if (Array.isArray(method.options.result)) {
+        // A search: one row past the page says whether there is more.
+        const { limit, offset } = validated as SearchParams;
+        const meta = takePage(result as unknown[], limit, offset);
+        return { result: this.presenter.present(result, method.options.result), meta };
+      }
       return { result: this.presenter.present(result, method.options.result) };
+    } catch (error) {
+      return { error };
+    }
+  }
+
+  /** A call with an Idempotency-Key: its work and its key in one transaction, or the answer the key already has (see Idempotency). */
+  private async invokeOnce(method: RegisteredMethod, params: unknown, request: HttpRequest, reply: ReplyState): Promise<Outcome> {
+    try {
+      const key = readIdempotencyKey(request.headers)!;
+      const validated = await this.validated(method, params);
+      const print = fingerprint(method.options.rpc, validated, this.timeZones.effectiveZone(), (params as RawParams | undefined)?.__decimals);
+      const work = async () => toJson(this.presenter.present(await method.invoke(validated), method.options.result));
+      const answer = await this.db.unit(() => this.idempotency.once(key, method.options.rpc, print, work));
+      if (answer.replayed) reply.headers[REPLAYED_HEADER] = 'true';
+      return { result: answerValue(answer) };
     } catch (error) {
       return { error };
     }

@@ -1,5 +1,6 @@
 import type { ErrorData } from '../errors/domain-error';
 import type Decimal from '../money/decimal';
+import type { PageInfo } from '../search/page';
 
 /** An id as sent; an integer beyond 2^53 is kept exact (a Decimal, written back with every digit). */
 export type RpcId = string | number | Decimal | null;
@@ -8,6 +9,8 @@ export interface RpcResponse {
   jsonrpc: '2.0';
   id: RpcId;
   result?: unknown;
+  /** Beside a search's result: whether there is more (design-13), the result itself staying the bare array. */
+  meta?: PageInfo;
   error?: { code: number; message: string; data?: ErrorData };
 }
 

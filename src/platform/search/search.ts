@@ -37,6 +37,7 @@ export async function runSearch<E extends ObjectLiteral, P extends SearchParams>
 
 /**
  * Applies SPEC §7 (filters, quick search, order, page) to a query; the same for every `*.search`.
+ * It asks for limit + 1 rows: the transports cut the page to `limit` and say whether there is more (page.ts).
  * `candidates`: ids that hold every row `q` matches (from the quick-search index); q's own condition still decides.
  */
 export function applySearch<E extends ObjectLiteral, P extends SearchParams>(
@@ -81,7 +82,8 @@ export function applySearch<E extends ObjectLiteral, P extends SearchParams>(
       query.addOrderBy(numericText ? `CAST(${alias}.${column} AS REAL)` : `${alias}.${column}`, direction);
     }
   }
-  return query.limit(params.limit).offset(params.offset);
+  // One row past the page tells whether there is more (see page.ts): no COUNT.
+  return query.limit(params.limit + 1).offset(params.offset);
 }
 
 /** `*` is the wildcard; without one, q matches anywhere in the text. */

@@ -17,6 +17,7 @@ export class JwtAuthController {
     result: JwtToken,
     errors: ['authentication', 'too_many_requests'],
     public: true,
+    idempotencyKey: false,
   })
   authenticate(@Args() params: JwtAuthenticateParams) {
     return this.auth.authenticate(params);
@@ -27,6 +28,7 @@ export class JwtAuthController {
     http: 'POST /iam/auth/jwt/refresh',
     summary: 'A new JWT for the caller, before the current one expires (deprecated)',
     result: JwtToken,
+    idempotencyKey: false,
   })
   refresh(@Args() _params: NoParams) {
     return this.auth.refresh();

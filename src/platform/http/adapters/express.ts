@@ -8,6 +8,8 @@ import { requestLogging } from '../../logging/request-logging.middleware';
 import { SWAGGER_ASSETS_PATH } from '../../openapi/docs.controller';
 import { swaggerAssets } from '../../openapi/swagger-assets';
 import { BodyError, bodyErrorAnswer, jsonBodyParser } from '../body-parsing';
+import { compressLargeAnswers } from '../compression';
+import { corsStep } from '../cors';
 import { parseQuery, proxyTrust, sendJson } from '../http-adapter';
 
 /** The application on Express (the default): the platform's request steps as Express middleware, in the order they run. */
@@ -17,7 +19,14 @@ export async function createExpressApp(module: DynamicModule, config: AppConfig,
   app.set('trust proxy', proxyTrust(config.trustProxy));
   app.set('query parser', parseQuery);
   const start = requestLogging(logger);
-  app.use((request: Request, response: Response, next: NextFunction) => start(request, response, request.ip, next));
+  const cors = corsStep(config.corsOrigins);
+  app.use((request: Request, response: Response, next: NextFunction) =>
+    start(request, response, request.ip, () => {
+      compressLargeAnswers(request, response);
+      if (cors?.(request, response)) return void response.status(204).end();
+      next();
+    }),
+  );
   app.use(jsonBodyParser(config.bodyLimitBytes));
   app.use(bodyErrors(config.bodyLimitBytes));
   app.use(SWAGGER_ASSETS_PATH, swaggerAssets());

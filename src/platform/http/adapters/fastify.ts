@@ -6,12 +6,16 @@ import etag from 'etag';
 import type { FastifyReply, FastifyRequest, FastifyServerFactoryHandler } from 'fastify';
 import fresh from 'fresh';
 import type { AppConfig } from '../../../config/config';
-import { restErrorBody } from '../../errors/error-mapping';
+import { DomainError, NoRoute } from '../../errors/domain-error';
+import { renderError, restErrorBody } from '../../errors/error-mapping';
+import { undecodablePath } from '../../errors/http-exception.filter';
 import type { JsonLogger } from '../../logging/json-logger';
 import { requestLogging } from '../../logging/request-logging.middleware';
 import { SWAGGER_ASSETS_PATH } from '../../openapi/docs.controller';
 import { swaggerAssets } from '../../openapi/swagger-assets';
 import { BodyError, bodyErrorAnswer, jsonBodyParser } from '../body-parsing';
+import { compressLargeAnswers } from '../compression';
+import { corsStep } from '../cors';
 import { parseQuery, proxyTrust, requestPath, sendJson } from '../http-adapter';
 import { toJson } from '../json';
 
@@ -40,8 +44,8 @@ export async function createFastifyApp(module: DynamicModule, config: AppConfig,
     // The router refuses a path it cannot decode before any hook runs; Express routes it, then fails on the parameter.
     frameworkErrors: (_error: Error, request: FastifyRequest, reply: FastifyReply) =>
       steps(request, reply, answerUnrouted, () => {
-        const { status, message } = undecodablePathAnswer(request.method, requestPath(request.raw), routes);
-        answerUnrouted(reply, status, toJson(restErrorBody({ httpStatus: status, rpcCode: 0, message, headers: {} })));
+        const rendered = renderError(undecodablePathError(request.method, requestPath(request.raw), routes));
+        answerUnrouted(reply, rendered.httpStatus, toJson(restErrorBody(rendered)));
       }),
   });
   const fastify = adapter.getInstance();
@@ -68,9 +72,12 @@ export async function createFastifyApp(module: DynamicModule, config: AppConfig,
 /** The platform's first steps, as Express runs them as middleware: the request context and access log, then the body (or its error's answer). */
 function requestSteps(config: AppConfig, logger: JsonLogger) {
   const start = requestLogging(logger);
+  const cors = corsStep(config.corsOrigins);
   const readBody = jsonBodyParser(config.bodyLimitBytes);
   return (request: FastifyRequest, reply: FastifyReply, answerWith: Answer, next: (error?: Error) => void): void =>
-    start(request.raw, reply.raw, request.ip, () =>
+    start(request.raw, reply.raw, request.ip, () => {
+      compressLargeAnswers(request.raw, reply.raw);
+      if (cors?.(request.raw, reply.raw)) return void reply.code(204).send();
       readBody(request.raw, reply.raw, (error) => {
         if (error === undefined) {
           request.body = (request.raw as { body?: unknown }).body;
@@ -79,8 +86,8 @@ function requestSteps(config: AppConfig, logger: JsonLogger) {
         const answer = bodyErrorAnswer(error as BodyError, request.raw, config.bodyLimitBytes);
         if (answer) answerWith(reply, answer.status, answer.json);
         else next(error as Error);
-      }),
-    );
+      });
+    });
 }
 
 const answer: Answer = (reply, status, json) => sendJson(reply, status, {}, json);
@@ -105,12 +112,12 @@ const decodes = (text: string): boolean => {
 };
 
 /** Express's answer to a path it cannot decode: a route whose parameter it is fails (400, whatever the method), else no route (404). */
-function undecodablePathAnswer(method: string, path: string, routes: RegExp[]): { status: number; message: string } {
+function undecodablePathError(method: string, path: string, routes: RegExp[]): DomainError {
   for (const route of routes) {
     const undecodable = route.exec(path)?.slice(1).find((value) => !decodes(value));
-    if (undecodable !== undefined) return { status: 400, message: `Failed to decode param '${undecodable}'` };
+    if (undecodable !== undefined) return undecodablePath(undecodable);
   }
-  return { status: 404, message: `No route ${method} ${path}` };
+  return new NoRoute(method, path);
 }
 
 /**
