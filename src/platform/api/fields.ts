@@ -4,7 +4,7 @@ import type { Type } from '@nestjs/common';
 import { RequestContexts } from '../context/request-context';
 import { ExactNumber } from '../http/exact-number';
 import { isIpOrCidr } from '../http/ip-addresses';
-import { parseDateTime } from '../time/datetime';
+import { DATETIME_BODY, parseDateTime } from '../time/datetime';
 import { Constraint, Converter, Presence, presence, Problem, rules, transformBy } from './rules';
 
 /** A JSON Schema fragment, as it appears in the OpenAPI and OpenRPC documents. */
@@ -77,8 +77,9 @@ function declare(
 function document(schema: JsonSchema, options: CommonOptions): JsonSchema {
   let documented: JsonSchema = { ...schema };
   if (options.nullable) {
-    documented =
-      typeof schema.type === 'string' ? { ...schema, type: [schema.type, 'null'] } : { anyOf: [schema, { type: 'null' }] };
+    if (typeof schema.type === 'string') documented = { ...schema, type: [schema.type, 'null'] };
+    else if (Array.isArray(schema.type)) documented = { ...schema, type: [...(schema.type as string[]), 'null'] };
+    else documented = { anyOf: [schema, { type: 'null' }] };
   }
   if (options.description) documented.description = options.description;
   if (options.example !== undefined) documented.example = options.example;
@@ -343,6 +344,13 @@ export function IpListField(options: CommonOptions = {}): PropertyDecorator {
 
 const DATETIME_MESSAGE = 'must be a datetime such as 2026-11-25 09:30:00 or 2026-11-25T09:30:00-05:00';
 
+/** What parseDateTime reads (surrounding blanks are trimmed), as a JSON Schema pattern. */
+export const DATETIME_INPUT_PATTERN = `^\\s*${DATETIME_BODY}\\s*$`;
+
+const DATETIME_TEXT =
+  'ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): ' +
+  '2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)';
+
 const toDateTime = (value: unknown): unknown =>
   typeof value === 'string' ? (parseDateTime(value, RequestContexts.current()?.timezone ?? 'UTC') ?? value) : value;
 
@@ -352,11 +360,19 @@ const toDateTime = (value: unknown): unknown =>
  */
 export function DateTimeField(options: CommonOptions = {}): PropertyDecorator {
   return field(
-    options,
+    {
+      example: '2026-11-25 09:30:00',
+      ...options,
+      description: `${options.description ? `${options.description}. ` : ''}${DATETIME_TEXT}`,
+    },
     { presence: presenceOf(options), convert: toDateTime, constraints: [rules.date(DATETIME_MESSAGE)] },
-    { type: 'string', format: 'date-time', example: '2026-11-25 09:30:00' },
+    // Not `format: date-time`: that is RFC 3339 with an offset, and local forms are accepted too.
+    { type: 'string', pattern: DATETIME_INPUT_PATTERN },
   );
 }
+
+/** A datetime the server writes: ISO 8601 with the offset of the effective time zone (RFC 3339). */
+export const DATETIME_RESULT: JsonSchema = { type: 'string', format: 'date-time' };
 
 export interface DecimalOptions extends CommonOptions {
   /** Digits before the point the column holds. */
@@ -387,6 +403,12 @@ function decimalProblem(value: unknown, options: DecimalOptions): string | undef
 
 const DECIMAL_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 
+/** The decimal strings toDecimal reads (surrounding blanks are trimmed), as a JSON Schema pattern. */
+export const DECIMAL_INPUT_PATTERN = '^\\s*[+-]?(\\d+(\\.\\d*)?|\\.\\d+)\\s*$';
+
+/** A decimal the server writes as a string (`__decimals=string`): every digit, no exponent. */
+export const DECIMAL_OUTPUT_PATTERN = '^-?\\d+(\\.\\d+)?$';
+
 const toDecimal = (value: unknown): unknown => {
   if (value instanceof ExactNumber) return new Decimal(value.text);
   if (typeof value === 'string' && DECIMAL_TEXT.test(value.trim())) return new Decimal(value.trim());
@@ -400,7 +422,7 @@ export function DecimalField(options: DecimalOptions): PropertyDecorator {
   return field(
     {
       ...options,
-      description: `${options.description ? `${options.description}. ` : ''}Exact decimal: a JSON number or a numeric string (every digit is kept), at most ${options.scale} decimal places`,
+      description: `${options.description ? `${options.description}. ` : ''}Exact decimal: a JSON number or a decimal string such as "25.50" (every digit is kept), at most ${options.scale} decimal places`,
     },
     {
       presence: presenceOf(options),
@@ -408,8 +430,23 @@ export function DecimalField(options: DecimalOptions): PropertyDecorator {
       constraints: [rules.described('isDecimal', (value) => decimalProblem(value, options), 'must be a decimal number')],
     },
     {
-      type: 'number',
+      type: ['string', 'number'],
+      pattern: DECIMAL_INPUT_PATTERN,
       ...(options.min !== undefined && (options.exclusiveMin ? { exclusiveMinimum: options.min } : { minimum: options.min })),
+    },
+  );
+}
+
+/**
+ * A decimal in a result: a JSON number with every digit by default, a JSON string with
+ * `__decimals=string` (SPEC §4b).
+ */
+export function DecimalResultField(options: CommonOptions = {}): PropertyDecorator {
+  return ResultField(
+    { type: ['number', 'string'], pattern: DECIMAL_OUTPUT_PATTERN },
+    {
+      ...options,
+      description: `${options.description ? `${options.description}. ` : ''}Exact decimal: a JSON number with every digit, or a string ("123456789012.12345678") when the call passes \`__decimals=string\``,
     },
   );
 }
