@@ -104,7 +104,15 @@ describe('API documents', () => {
         name: 'id',
         description: 'Object id',
         required: true,
-        schema: { type: 'integer', minimum: 1, maximum: 2147483647, example: 1, description: 'Object id' },
+        // As a member of params an integer may also come as its text ("42"), as the server reads it.
+        schema: {
+          anyOf: [
+            { type: 'integer', minimum: 1, maximum: 2147483647 },
+            { type: 'string', pattern: '^\\s*-?\\d{1,16}\\s*$', description: 'The integer as text' },
+          ],
+          example: 1,
+          description: 'Object id',
+        },
       },
       { name: '__tz', description: expect.stringContaining('Time zone'), required: false, schema: expect.objectContaining({ type: 'string' }) },
       { name: '__decimals', description: expect.stringContaining('decimals'), required: false, schema: expect.objectContaining({ enum: ['number', 'string'] }) },

@@ -16,6 +16,11 @@ export interface FieldSpec {
   required: boolean;
   /** A class whose own fields describe this one (nested objects, arrays of objects). */
   nested?: Type<unknown>;
+  /**
+   * The schema as a member of a JSON object (a REST body, JSON-RPC params), when it takes more
+   * forms there than in a query string: a filter list also takes one value or a comma-separated string.
+   */
+  member?: JsonSchema;
   /** A params field's validation as plain functions (see compiled-validation.ts); result fields have none. */
   check?: FieldCheck;
 }
@@ -58,6 +63,7 @@ function declare(
   schema: JsonSchema,
   nested?: Type<unknown>,
   check?: Omit<FieldCheck, 'owner'>,
+  member?: JsonSchema,
 ): PropertyDecorator {
   return (target, property) => {
     const type = target.constructor as Type<unknown>;
@@ -67,6 +73,7 @@ function declare(
       schema: document(schema, options),
       required: !options.optional,
       nested,
+      ...(member && { member: document(member, options) }),
       ...(check && { check: { ...check, owner: type } }),
     });
     Reflect.defineMetadata(FIELDS, own, type);
@@ -98,7 +105,7 @@ interface Validation {
 }
 
 /** A params field: its class-validator and class-transformer decorators, and the same rules compiled beside its docs. */
-function field(options: CommonOptions, { presence, convert, constraints }: Validation, schema: JsonSchema): PropertyDecorator {
+function field(options: CommonOptions, { presence, convert, constraints }: Validation, schema: JsonSchema, member?: JsonSchema): PropertyDecorator {
   const problems = constraints.map((constraint) => constraint.problem);
   const { skipUndefined, skipNull, defined } = presence;
   return apply(
@@ -112,8 +119,23 @@ function field(options: CommonOptions, { presence, convert, constraints }: Valid
       convert,
       problems: problems.every((problem) => problem !== undefined) ? problems : undefined,
       decorators: presence.decorators.length + constraints.length,
-    }),
+    }, member),
   );
+}
+
+/**
+ * A filter list as a member of a JSON object: a list, one value, a comma-separated string, or
+ * null (no filter), as toList reads it.
+ */
+function filterList(items: JsonSchema): JsonSchema {
+  return {
+    anyOf: [
+      { type: 'array', items },
+      items,
+      { type: 'string', description: 'Comma-separated values' },
+      { type: 'null' },
+    ],
+  };
 }
 
 const presenceOf = (options: CommonOptions) => presence(options.optional, options.nullable);
@@ -163,8 +185,15 @@ export function IntField(options: IntOptions = {}): PropertyDecorator {
       ],
     },
     { type: 'integer', ...(min !== undefined && { minimum: min }), ...(max !== undefined && { maximum: max }) },
+    lenientInteger({ type: 'integer', ...(min !== undefined && { minimum: min }), ...(max !== undefined && { maximum: max }) }),
   );
 }
+
+/** What toInteger reads as text (a query string's, or a JSON string): `"42"` is 42. */
+const INTEGER_TEXT: JsonSchema = { type: 'string', pattern: '^\\s*-?\\d{1,16}\\s*$', description: 'The integer as text' };
+
+/** An integer as a member of a JSON object: a JSON integer, or its text (toInteger reads both). */
+const lenientInteger = (schema: JsonSchema): JsonSchema => ({ anyOf: [schema, INTEGER_TEXT] });
 
 /** Ids are 32-bit integer columns. */
 export const MAX_ID = 2_147_483_647;
@@ -220,6 +249,7 @@ export function BoolField(options: CommonOptions = {}): PropertyDecorator {
     options,
     { presence: presenceOf(options), convert: toBoolean, constraints: [rules.boolean('must be true or false')] },
     { type: 'boolean' },
+    { anyOf: [{ type: 'boolean' }, { type: 'string', enum: ['true', 'false', '1', '0'], description: 'The boolean as text' }] },
   );
 }
 
@@ -241,6 +271,7 @@ export function IdListField(options: CommonOptions = {}): PropertyDecorator {
       ],
     },
     { type: 'array', items: { type: 'integer', minimum: 1, maximum: MAX_ID } },
+    filterList(lenientInteger({ type: 'integer', minimum: 1, maximum: MAX_ID })),
   );
 }
 
@@ -259,6 +290,7 @@ export function EnumListField(values: readonly string[], options: CommonOptions 
       ],
     },
     { type: 'array', items: { type: 'string', enum: [...values] } },
+    filterList({ type: 'string', enum: [...values] }),
   );
 }
 
@@ -278,6 +310,7 @@ export function StringListField(options: CommonOptions & { maxItems: number; max
       ],
     },
     { type: 'array', items: { type: 'string', maxLength: options.maxLength } },
+    filterList({ type: 'string', maxLength: options.maxLength }),
   );
 }
 

@@ -40,7 +40,10 @@ const HEADERS: Record<string, JsonSchema> = {
     description: 'A weak validator of the body: send it back in If-None-Match to get 304 while the answer is unchanged',
     schema: { type: 'string', pattern: '^W/".+"$' },
   },
-  'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'string', pattern: '^\\d+$' } },
+  'Retry-After': {
+    description: 'Seconds to wait before trying again (on a JSON-RPC answer: the longest any call of it was told)',
+    schema: { type: 'string', pattern: '^\\d+$' },
+  },
   Deprecation: {
     description: 'Sent as `true` when the call was authenticated with a (deprecated) JWT bearer token',
     schema: { type: 'string', enum: ['true'] },
@@ -272,7 +275,13 @@ function errorResponse(kind: ErrorKind): JsonSchema {
   const retry = kind === 'too_many_requests' || kind === 'unavailable';
   return {
     description: describeErrorKind(kind),
-    headers: { ...header('X-Request-Id'), ...(retry && header('Retry-After')) },
+    headers: {
+      ...header('X-Request-Id'),
+      ...header('ETag'),
+      ...(kind !== 'authentication' && header('Deprecation')),
+      ...(retry && header('Retry-After')),
+      ...(kind === 'business' && header('Idempotent-Replayed')),
+    },
     content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' }, example: { error: errorExample(kind) } } },
   };
 }
@@ -288,7 +297,7 @@ const HEALTH_PATHS: Record<string, Record<string, JsonSchema>> = {
       responses: {
         '200': {
           description: 'The process is alive',
-          headers: header('X-Request-Id'),
+          headers: { ...header('X-Request-Id'), ...header('ETag') },
           content: {
             'application/json': {
               schema: { type: 'object', required: ['status'], properties: { status: { const: 'ok' } }, additionalProperties: false },
@@ -309,7 +318,7 @@ const HEALTH_PATHS: Record<string, Record<string, JsonSchema>> = {
       responses: {
         '200': {
           description: 'Ready (or degraded: ready, with other problems named)',
-          headers: header('X-Request-Id'),
+          headers: { ...header('X-Request-Id'), ...header('ETag') },
           content: {
             'application/json': {
               schema: {
@@ -324,7 +333,7 @@ const HEALTH_PATHS: Record<string, Record<string, JsonSchema>> = {
         },
         '503': {
           description: 'The database does not answer or cannot take writes',
-          headers: { ...header('X-Request-Id'), ...header('Retry-After') },
+          headers: { ...header('X-Request-Id'), ...header('ETag'), ...header('Retry-After') },
           content: {
             'application/json': {
               schema: {
@@ -371,7 +380,13 @@ function rpcOperation(methods: RegisteredMethod[], collector: SchemaCollector): 
     responses: {
       '200': {
         description: 'The answer, or the array of answers of a batch',
-        headers: { ...header('X-Request-Id'), ...header('ETag'), ...header('Deprecation'), ...header('Idempotent-Replayed') },
+        headers: {
+          ...header('X-Request-Id'),
+          ...header('ETag'),
+          ...header('Deprecation'),
+          ...header('Idempotent-Replayed'),
+          ...header('Retry-After'),
+        },
         content: {
           'application/json': {
             schema: { oneOf: [response, { type: 'array', items: response }] },
@@ -382,12 +397,12 @@ function rpcOperation(methods: RegisteredMethod[], collector: SchemaCollector): 
       '204': { description: 'Only notifications were sent: nothing to answer', headers: header('X-Request-Id') },
       '401': {
         description: 'Authentication failed: error -32005',
-        headers: header('X-Request-Id'),
+        headers: { ...header('X-Request-Id'), ...header('ETag') },
         content: rpcErrorContent({ jsonrpc: '2.0', id: 1, error: { code: -32005, ...errorExample('authentication') } }),
       },
       '413': {
         description: 'Body over the size limit',
-        headers: header('X-Request-Id'),
+        headers: { ...header('X-Request-Id'), ...header('ETag') },
         content: rpcErrorContent({ jsonrpc: '2.0', id: null, error: { code: -32600, ...errorExample('payload_too_large') } }),
       },
     },

@@ -49,7 +49,7 @@ export function buildOpenRpc(methods: RegisteredMethod[]): JsonSchema {
             name: field.name,
             ...(typeof field.schema.description === 'string' && { description: field.schema.description }),
             required: field.required,
-            schema: field.schema,
+            schema: field.member ?? field.schema,
           })),
           { name: TZ_PARAM, description: TZ_SCHEMA.description, required: false, schema: TZ_SCHEMA },
           { name: DECIMALS_PARAM, description: DECIMALS_SCHEMA.description, required: false, schema: DECIMALS_SCHEMA },

@@ -114,7 +114,7 @@ export function objectSchema(fields: FieldSpec[]): JsonSchema {
   const required = fields.filter((field) => field.required).map((field) => field.name);
   return {
     type: 'object',
-    properties: Object.fromEntries(fields.map((field) => [field.name, field.schema])),
+    properties: Object.fromEntries(fields.map((field) => [field.name, field.member ?? field.schema])),
     ...(required.length > 0 && { required }),
     additionalProperties: false,
   };
@@ -143,9 +143,9 @@ export const TZ_SCHEMA: JsonSchema = {
 export const DECIMALS_SCHEMA: JsonSchema = {
   type: 'string',
   enum: ['number', 'string'],
-  default: 'number',
+  // No `default`: Swagger UI would send it with every "Try it out".
   description:
-    'How the result writes exact decimals (money, rates): `number` (default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds.',
+    'How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds.',
 };
 
 export const IDEMPOTENCY_KEY_SCHEMA: JsonSchema = {
