@@ -354,7 +354,9 @@ const HEALTH_PATHS: Record<string, Record<string, JsonSchema>> = {
 function rpcOperation(methods: RegisteredMethod[], collector: SchemaCollector): JsonSchema {
   const request = collector.rpcRequest(methods);
   const response = { $ref: '#/components/schemas/JsonRpcResponse' };
-  const rpcErrorContent = (example: JsonSchema) => ({ 'application/json': { schema: response, example } });
+  const rpcErrorContent = (example: JsonSchema) => ({
+    'application/json': { schema: { oneOf: [response, { type: 'array', items: response }] }, example },
+  });
   return {
     operationId: 'jsonrpc',
     summary: 'JSON-RPC 2.0 endpoint (also POST /api/)',
@@ -396,7 +398,8 @@ function rpcOperation(methods: RegisteredMethod[], collector: SchemaCollector): 
       },
       '204': { description: 'Only notifications were sent: nothing to answer', headers: header('X-Request-Id') },
       '401': {
-        description: 'Authentication failed: error -32005',
+        description:
+          'Every call needed a caller and failed to authenticate: error -32005 (an array for a batch; no body when only notifications were sent)',
         headers: { ...header('X-Request-Id'), ...header('ETag') },
         content: rpcErrorContent({ jsonrpc: '2.0', id: 1, error: { code: -32005, ...errorExample('authentication') } }),
       },
