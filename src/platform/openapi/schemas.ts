@@ -102,7 +102,7 @@ const RPC_ERROR: JsonSchema = {
       properties: {
         code: { type: 'integer' },
         message: { type: 'string' },
-        data: { type: 'object', description: 'The same `data` as the REST error' },
+        data: { type: 'object', additionalProperties: true, description: 'The same `data` as the REST error' },
       },
       additionalProperties: false,
     },
