@@ -164,6 +164,17 @@ describe('API documents', () => {
       expect(JSON.parse(await lint('spectral', ['lint', 'docs/openapi.json', '--format', 'json', '--quiet']))).toEqual([]);
     }, 60000);
 
+    it('gives openapi-typescript typed JSON-RPC params, money as string | number, and no empty object types', async () => {
+      const types = await lint('openapi-typescript', ['docs/openapi.json']);
+      const call = types.slice(types.indexOf('"JsonRpcRequest.clients.update": {'));
+      const update = call.slice(0, call.indexOf('\n        };'));
+      expect(update).toMatch(/method: "clients\.update";\s+params: \{/);
+      expect(update).toMatch(/\n\s+id: number \| string;/);
+      expect(update).toMatch(/\n\s+credit\?: string \| number;/);
+      expect(types).toMatch(/credit\?: string \| number;/);
+      expect(types.match(/Record<string, never>/g)).toEqual(['Record<string, never>', 'Record<string, never>']); // webhooks and $defs: none
+    }, 60000);
+
     it('passes the OpenRPC meta-schema (@open-rpc/schema-utils-js)', () => {
       expect(validateOpenRPCDocument(openRpc())).toBe(true);
     });

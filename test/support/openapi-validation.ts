@@ -269,10 +269,15 @@ const withBase = (schema: unknown, base: string): unknown => JSON.parse(JSON.str
 
 let contract: Contract | undefined;
 
+/** What does not match the committed documents in the exchange (see above); empty when all does. */
+export function documentProblems(exchange: Exchange): string[] {
+  contract ??= new Contract();
+  return contract.check(exchange);
+}
+
 /** Throws when the exchange does not match the committed documents (see above), naming every problem. */
 export function expectDocumented(exchange: Exchange): void {
-  contract ??= new Contract();
-  const problems = contract.check(exchange);
+  const problems = documentProblems(exchange);
   if (problems.length > 0) {
     throw new Error(`The exchange does not match docs/openapi.json (fix the document generator, src/platform/openapi):\n- ${problems.join('\n- ')}`);
   }
