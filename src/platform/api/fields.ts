@@ -86,6 +86,7 @@ function document(schema: JsonSchema, options: CommonOptions): JsonSchema {
   if (options.nullable) {
     if (typeof schema.type === 'string') documented = { ...schema, type: [schema.type, 'null'] };
     else if (Array.isArray(schema.type)) documented = { ...schema, type: [...(schema.type as string[]), 'null'] };
+    else if (Array.isArray(schema.anyOf)) documented = { ...schema, anyOf: [...(schema.anyOf as JsonSchema[]), { type: 'null' }] };
     else documented = { anyOf: [schema, { type: 'null' }] };
   }
   if (options.description) documented.description = options.description;
