@@ -22,6 +22,11 @@ async function lint(tool: string, args: string[]): Promise<string> {
   }
 }
 
+const VERBS = ['get', 'post', 'patch', 'delete'];
+
+/** The operations of a path item (its other members, e.g. `description`, left out). */
+const operationsOf = <T>(item: Record<string, T>): T[] => Object.entries(item).filter(([key]) => VERBS.includes(key)).map(([, operation]) => operation);
+
 /** A schema of the OpenRPC document, its `#/components/...` references resolved against it. */
 const withBase = (schema: object) => JSON.parse(JSON.stringify(schema).replace(/"#\/components\//g, '"openrpc#/components/'));
 
@@ -58,7 +63,7 @@ describe('API documents', () => {
     const doc = res.body;
     expect(doc.openapi).toBe('3.1.0');
     const operationIds = Object.values(doc.paths as Record<string, Record<string, { operationId: string }>>)
-      .flatMap((path) => Object.values(path).map((operation) => operation.operationId))
+      .flatMap((path) => operationsOf(path).map((operation) => operation.operationId))
       .filter((id) => id !== 'jsonrpc' && !id.startsWith('health.'));
     expect(operationIds.sort()).toEqual(names);
     expect(doc.components.securitySchemes.ApiKey).toEqual({
@@ -90,6 +95,9 @@ describe('API documents', () => {
       'header:Idempotency-Key',
     ]);
     expect(doc.paths['/'].post.description).toContain('`accounting.currencies.get`');
+    expect(doc.paths['/clients/{id}'].description).toBe(
+      'Other verbs answer 405 with `Allow: GET, PATCH, DELETE` and `data` `{"code": "method-not-allowed", "message": "PUT is not allowed on /clients/{id}", "allow": ["GET","PATCH","DELETE"]}`.',
+    );
     expectCommitted('openapi.json', doc);
   });
 
@@ -204,7 +212,7 @@ describe('API documents', () => {
       const rpc = openRpc().methods.filter((method: { deprecated?: boolean }) => method.deprecated).map((method: { name: string }) => method.name);
       expect(rpc).toEqual(['iam.auth.jwt.authenticate', 'iam.auth.jwt.refresh']);
       const rest = Object.values(openApi().paths as Record<string, Record<string, { operationId: string; deprecated?: boolean }>>)
-        .flatMap((path) => Object.values(path))
+        .flatMap((path) => operationsOf(path))
         .filter((operation) => operation.deprecated)
         .map((operation) => operation.operationId);
       expect(rest.sort()).toEqual(['iam.auth.jwt.authenticate', 'iam.auth.jwt.refresh']);
@@ -215,7 +223,7 @@ describe('API documents', () => {
       const undescribed: string[] = [];
       const examples = new Map<string, string>();
       for (const [path, operations] of Object.entries(doc.paths as Record<string, Record<string, Record<string, any>>>)) {
-        for (const [verb, operation] of Object.entries(operations)) {
+        for (const [verb, operation] of Object.entries(operations).filter(([key]) => VERBS.includes(key))) {
           for (const parameter of operation.parameters ?? []) {
             const resolved = parameter.$ref ? doc.components.parameters[parameter.$ref.split('/').pop()] : parameter;
             if (!resolved.description) undescribed.push(`${verb} ${path} ${resolved.name}`);
@@ -238,7 +246,7 @@ describe('API documents', () => {
     it('groups the tags by module, each described', () => {
       const doc = openApi();
       const used = new Set(
-        Object.values(doc.paths as Record<string, Record<string, { tags: string[] }>>).flatMap((path) => Object.values(path).flatMap((operation) => operation.tags)),
+        Object.values(doc.paths as Record<string, Record<string, { tags: string[] }>>).flatMap((path) => operationsOf(path).flatMap((operation) => operation.tags)),
       );
       expect(doc.tags.map((tag: { name: string }) => tag.name).sort()).toEqual([...used].sort());
       for (const tag of doc.tags) expect(tag.description.length).toBeGreaterThan(20);

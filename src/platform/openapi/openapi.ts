@@ -85,7 +85,7 @@ const status = (kind: ErrorKind) => String(ERROR_KINDS[kind].httpStatus);
 /** OpenAPI 3.1 of every declared method's REST route, plus the JSON-RPC endpoint and the health probes. */
 export function buildOpenApi(methods: RegisteredMethod[]): JsonSchema {
   const collector = new SchemaCollector();
-  const paths: Record<string, Record<string, JsonSchema>> = {};
+  const paths: Record<string, Record<string, unknown>> = {};
   const kinds = new Set<ErrorKind>();
   for (const method of methods) {
     const path = method.path.replace(/:([A-Za-z_]+)/g, '{$1}');
@@ -94,6 +94,7 @@ export function buildOpenApi(methods: RegisteredMethod[]): JsonSchema {
   }
   paths[RPC_PATHS[0]] = { post: rpcOperation(methods, collector) };
   Object.assign(paths, HEALTH_PATHS);
+  for (const [path, item] of Object.entries(paths)) item.description = notAllowed(path, item);
 
   return {
     openapi: '3.1.0',
@@ -191,6 +192,12 @@ function operation(method: RegisteredMethod, collector: SchemaCollector): JsonSc
     },
     ...(options.public && { security: [] }),
   };
+}
+
+/** A path item's description: what its other verbs answer (405 with Allow). */
+function notAllowed(path: string, item: Record<string, unknown>): string {
+  const allow = ['GET', 'POST', 'PATCH', 'DELETE'].filter((verb) => verb.toLowerCase() in item);
+  return `Other verbs answer 405 with \`Allow: ${allow.join(', ')}\` and \`data\` \`{"code": "method-not-allowed", "message": "PUT is not allowed on ${path}", "allow": ${JSON.stringify(allow)}}\`.`;
 }
 
 const NOT_MODIFIED = {
