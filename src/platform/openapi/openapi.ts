@@ -15,14 +15,11 @@ import {
   IDEMPOTENCY_KEY_SCHEMA,
   isIdempotent,
   isSearch,
-  objectSchema,
   paramsSchema,
   SchemaCollector,
   TZ_SCHEMA,
 } from './schemas';
 import { TAG_GROUPS, tagList, tagOf } from './tags';
-
-export { tagOf } from './tags';
 
 /**
  * Where the API is. Relative: resolved against wherever the document is served from, so Swagger
@@ -419,4 +416,3 @@ function rpcOperation(methods: RegisteredMethod[], collector: SchemaCollector): 
   };
 }
 
-export { objectSchema };
