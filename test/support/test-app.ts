@@ -9,6 +9,7 @@ import { DataSource } from 'typeorm';
 import { createApp } from '../../src/bootstrap';
 import { DatabaseConfig, loadConfig } from '../../src/config/config';
 import { JsonLogger } from '../../src/platform/logging/json-logger';
+import { expectDocumented } from './openapi-validation';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 export const DATABASE_KIND = process.env.TEST_DATABASE_URL ? 'postgres' : 'sqlite';
@@ -79,6 +80,13 @@ function reply(response: request.Response): HttpReply {
   return { status: response.status, body: response.body, headers: response.headers as Record<string, string>, text: response.text };
 }
 
+/** The reply, once checked against the API documents (openapi-validation.ts): a mismatch fails the test. */
+function documented(verb: string, url: string, headers: Record<string, string>, body: string | Buffer | undefined, response: request.Response): HttpReply {
+  const answer = reply(response);
+  expectDocumented({ verb, url, headers, body, status: answer.status, replyHeaders: answer.headers, replyBody: answer.body, replyText: answer.text });
+  return answer;
+}
+
 /**
  * Boots the whole application on a throwaway database, with the administrator's key set to ADMIN_KEY.
  * `reachDatabase` rewrites the PostgreSQL URL the server connects with (e.g. through a fault proxy).
@@ -101,13 +109,15 @@ export async function startTestApp(env: Record<string, string> = {}, reachDataba
   const send = (verb: Verb, path: string) => request(server)[verb.toLowerCase() as Lowercase<Verb>](path);
 
   const rpcRaw: TestApp['rpcRaw'] = async (body, options = {}) => {
+    const path = options.path ?? '/';
+    const sent = rawBody(body);
     const test = request(server)
-      .post(options.path ?? '/')
+      .post(path)
       .set(options.headers ?? {})
       .set('Content-Type', options.contentType ?? 'application/json')
       .serialize((data: unknown) => data as string)
-      .send(rawBody(body));
-    return reply(await withKey(test, options.key));
+      .send(sent);
+    return documented('POST', path, options.headers ?? {}, sent, await withKey(test, options.key));
   };
 
   return {
@@ -119,14 +129,18 @@ export async function startTestApp(env: Record<string, string> = {}, reachDataba
     logs,
     rest: async (verb, path, body, options = {}) => {
       let test = send(verb, path).set(options.headers ?? {});
-      if (body !== undefined) test = test.set('Content-Type', 'application/json').send(JSON.stringify(body));
-      return reply(await withKey(test, options.key));
+      const sent = body === undefined ? undefined : JSON.stringify(body);
+      if (sent !== undefined) test = test.set('Content-Type', 'application/json').send(sent);
+      return documented(verb, path, options.headers ?? {}, sent, await withKey(test, options.key));
     },
-    rawRest: async (verb, path, body, options = {}) =>
-      reply(await withKey(send(verb, path)
-            .set('Content-Type', options.contentType ?? 'application/json')
-            .serialize((data: unknown) => data as string)
-            .send(rawBody(body)), undefined)),
+    rawRest: async (verb, path, body, options = {}) => {
+      const sent = rawBody(body);
+      const test = send(verb, path)
+        .set('Content-Type', options.contentType ?? 'application/json')
+        .serialize((data: unknown) => data as string)
+        .send(sent);
+      return documented(verb, path, {}, sent, await withKey(test, undefined));
+    },
     close: async () => {
       await app.close();
       await drop();

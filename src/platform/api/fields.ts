@@ -4,7 +4,7 @@ import type { Type } from '@nestjs/common';
 import { RequestContexts } from '../context/request-context';
 import { ExactNumber } from '../http/exact-number';
 import { isIpOrCidr } from '../http/ip-addresses';
-import { parseDateTime } from '../time/datetime';
+import { DATETIME_BODY, parseDateTime } from '../time/datetime';
 import { Constraint, Converter, Presence, presence, Problem, rules, transformBy } from './rules';
 
 /** A JSON Schema fragment, as it appears in the OpenAPI and OpenRPC documents. */
@@ -16,6 +16,11 @@ export interface FieldSpec {
   required: boolean;
   /** A class whose own fields describe this one (nested objects, arrays of objects). */
   nested?: Type<unknown>;
+  /**
+   * The schema as a member of a JSON object (a REST body, JSON-RPC params), when it takes more
+   * forms there than in a query string: a filter list also takes one value or a comma-separated string.
+   */
+  member?: JsonSchema;
   /** A params field's validation as plain functions (see compiled-validation.ts); result fields have none. */
   check?: FieldCheck;
 }
@@ -58,6 +63,7 @@ function declare(
   schema: JsonSchema,
   nested?: Type<unknown>,
   check?: Omit<FieldCheck, 'owner'>,
+  member?: JsonSchema,
 ): PropertyDecorator {
   return (target, property) => {
     const type = target.constructor as Type<unknown>;
@@ -67,6 +73,7 @@ function declare(
       schema: document(schema, options),
       required: !options.optional,
       nested,
+      ...(member && { member: document(member, options) }),
       ...(check && { check: { ...check, owner: type } }),
     });
     Reflect.defineMetadata(FIELDS, own, type);
@@ -77,8 +84,10 @@ function declare(
 function document(schema: JsonSchema, options: CommonOptions): JsonSchema {
   let documented: JsonSchema = { ...schema };
   if (options.nullable) {
-    documented =
-      typeof schema.type === 'string' ? { ...schema, type: [schema.type, 'null'] } : { anyOf: [schema, { type: 'null' }] };
+    if (typeof schema.type === 'string') documented = { ...schema, type: [schema.type, 'null'] };
+    else if (Array.isArray(schema.type)) documented = { ...schema, type: [...(schema.type as string[]), 'null'] };
+    else if (Array.isArray(schema.anyOf)) documented = { ...schema, anyOf: [...(schema.anyOf as JsonSchema[]), { type: 'null' }] };
+    else documented = { anyOf: [schema, { type: 'null' }] };
   }
   if (options.description) documented.description = options.description;
   if (options.example !== undefined) documented.example = options.example;
@@ -97,7 +106,7 @@ interface Validation {
 }
 
 /** A params field: its class-validator and class-transformer decorators, and the same rules compiled beside its docs. */
-function field(options: CommonOptions, { presence, convert, constraints }: Validation, schema: JsonSchema): PropertyDecorator {
+function field(options: CommonOptions, { presence, convert, constraints }: Validation, schema: JsonSchema, member?: JsonSchema): PropertyDecorator {
   const problems = constraints.map((constraint) => constraint.problem);
   const { skipUndefined, skipNull, defined } = presence;
   return apply(
@@ -111,8 +120,23 @@ function field(options: CommonOptions, { presence, convert, constraints }: Valid
       convert,
       problems: problems.every((problem) => problem !== undefined) ? problems : undefined,
       decorators: presence.decorators.length + constraints.length,
-    }),
+    }, member),
   );
+}
+
+/**
+ * A filter list as a member of a JSON object: a list, one value, a comma-separated string, or
+ * null (no filter), as toList reads it.
+ */
+function filterList(items: JsonSchema): JsonSchema {
+  return {
+    anyOf: [
+      { type: 'array', items },
+      items,
+      { type: 'string', description: 'Comma-separated values' },
+      { type: 'null' },
+    ],
+  };
 }
 
 const presenceOf = (options: CommonOptions) => presence(options.optional, options.nullable);
@@ -162,8 +186,15 @@ export function IntField(options: IntOptions = {}): PropertyDecorator {
       ],
     },
     { type: 'integer', ...(min !== undefined && { minimum: min }), ...(max !== undefined && { maximum: max }) },
+    lenientInteger({ type: 'integer', ...(min !== undefined && { minimum: min }), ...(max !== undefined && { maximum: max }) }),
   );
 }
+
+/** What toInteger reads as text (a query string's, or a JSON string): `"42"` is 42. */
+const INTEGER_TEXT: JsonSchema = { type: 'string', pattern: '^\\s*-?\\d{1,16}\\s*$', description: 'The integer as text' };
+
+/** An integer as a member of a JSON object: a JSON integer, or its text (toInteger reads both). */
+const lenientInteger = (schema: JsonSchema): JsonSchema => ({ anyOf: [schema, INTEGER_TEXT] });
 
 /** Ids are 32-bit integer columns. */
 export const MAX_ID = 2_147_483_647;
@@ -219,6 +250,7 @@ export function BoolField(options: CommonOptions = {}): PropertyDecorator {
     options,
     { presence: presenceOf(options), convert: toBoolean, constraints: [rules.boolean('must be true or false')] },
     { type: 'boolean' },
+    { anyOf: [{ type: 'boolean' }, { type: 'string', enum: ['true', 'false', '1', '0'], description: 'The boolean as text' }] },
   );
 }
 
@@ -240,6 +272,7 @@ export function IdListField(options: CommonOptions = {}): PropertyDecorator {
       ],
     },
     { type: 'array', items: { type: 'integer', minimum: 1, maximum: MAX_ID } },
+    filterList(lenientInteger({ type: 'integer', minimum: 1, maximum: MAX_ID })),
   );
 }
 
@@ -258,6 +291,7 @@ export function EnumListField(values: readonly string[], options: CommonOptions 
       ],
     },
     { type: 'array', items: { type: 'string', enum: [...values] } },
+    filterList({ type: 'string', enum: [...values] }),
   );
 }
 
@@ -277,6 +311,7 @@ export function StringListField(options: CommonOptions & { maxItems: number; max
       ],
     },
     { type: 'array', items: { type: 'string', maxLength: options.maxLength } },
+    filterList({ type: 'string', maxLength: options.maxLength }),
   );
 }
 
@@ -343,6 +378,13 @@ export function IpListField(options: CommonOptions = {}): PropertyDecorator {
 
 const DATETIME_MESSAGE = 'must be a datetime such as 2026-11-25 09:30:00 or 2026-11-25T09:30:00-05:00';
 
+/** What parseDateTime reads (surrounding blanks are trimmed), as a JSON Schema pattern. */
+export const DATETIME_INPUT_PATTERN = `^\\s*${DATETIME_BODY}\\s*$`;
+
+const DATETIME_TEXT =
+  'ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): ' +
+  '2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)';
+
 const toDateTime = (value: unknown): unknown =>
   typeof value === 'string' ? (parseDateTime(value, RequestContexts.current()?.timezone ?? 'UTC') ?? value) : value;
 
@@ -352,11 +394,19 @@ const toDateTime = (value: unknown): unknown =>
  */
 export function DateTimeField(options: CommonOptions = {}): PropertyDecorator {
   return field(
-    options,
+    {
+      example: '2026-11-25 09:30:00',
+      ...options,
+      description: `${options.description ? `${options.description}. ` : ''}${DATETIME_TEXT}`,
+    },
     { presence: presenceOf(options), convert: toDateTime, constraints: [rules.date(DATETIME_MESSAGE)] },
-    { type: 'string', format: 'date-time', example: '2026-11-25 09:30:00' },
+    // Not `format: date-time`: that is RFC 3339 with an offset, and local forms are accepted too.
+    { type: 'string', pattern: DATETIME_INPUT_PATTERN },
   );
 }
+
+/** A datetime the server writes: ISO 8601 with the offset of the effective time zone (RFC 3339). */
+export const DATETIME_RESULT: JsonSchema = { type: 'string', format: 'date-time' };
 
 export interface DecimalOptions extends CommonOptions {
   /** Digits before the point the column holds. */
@@ -387,6 +437,12 @@ function decimalProblem(value: unknown, options: DecimalOptions): string | undef
 
 const DECIMAL_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 
+/** The decimal strings toDecimal reads (surrounding blanks are trimmed), as a JSON Schema pattern. */
+export const DECIMAL_INPUT_PATTERN = '^\\s*[+-]?(\\d+(\\.\\d*)?|\\.\\d+)\\s*$';
+
+/** A decimal the server writes as a string (`__decimals=string`): every digit, no exponent. */
+export const DECIMAL_OUTPUT_PATTERN = '^-?\\d+(\\.\\d+)?$';
+
 const toDecimal = (value: unknown): unknown => {
   if (value instanceof ExactNumber) return new Decimal(value.text);
   if (typeof value === 'string' && DECIMAL_TEXT.test(value.trim())) return new Decimal(value.trim());
@@ -400,7 +456,7 @@ export function DecimalField(options: DecimalOptions): PropertyDecorator {
   return field(
     {
       ...options,
-      description: `${options.description ? `${options.description}. ` : ''}Exact decimal: a JSON number or a numeric string (every digit is kept), at most ${options.scale} decimal places`,
+      description: `${options.description ? `${options.description}. ` : ''}Exact decimal: a JSON number or a decimal string such as "25.50" (every digit is kept), at most ${options.scale} decimal places`,
     },
     {
       presence: presenceOf(options),
@@ -408,8 +464,23 @@ export function DecimalField(options: DecimalOptions): PropertyDecorator {
       constraints: [rules.described('isDecimal', (value) => decimalProblem(value, options), 'must be a decimal number')],
     },
     {
-      type: 'number',
+      type: ['string', 'number'],
+      pattern: DECIMAL_INPUT_PATTERN,
       ...(options.min !== undefined && (options.exclusiveMin ? { exclusiveMinimum: options.min } : { minimum: options.min })),
+    },
+  );
+}
+
+/**
+ * A decimal in a result: a JSON number with every digit by default, a JSON string with
+ * `__decimals=string` (SPEC §4b).
+ */
+export function DecimalResultField(options: CommonOptions = {}): PropertyDecorator {
+  return ResultField(
+    { type: ['number', 'string'], pattern: DECIMAL_OUTPUT_PATTERN },
+    {
+      ...options,
+      description: `${options.description ? `${options.description}. ` : ''}Exact decimal: a JSON number with every digit, or a string ("123456789012.12345678") when the call passes \`__decimals=string\``,
     },
   );
 }

@@ -53,7 +53,7 @@ export class DocsController {
     rpc: 'rpc.discover',
     http: 'GET /docs/openrpc',
     summary: 'The OpenRPC document of every JSON-RPC method',
-    result: { type: 'object', description: 'An OpenRPC 1.3 document' },
+    result: { type: 'object', additionalProperties: true, description: 'An OpenRPC 1.3 document' },
     public: true,
   })
   discover(@Args() _params: NoParams): JsonSchema {

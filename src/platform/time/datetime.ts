@@ -1,7 +1,9 @@
 import { DateTime, IANAZone } from 'luxon';
 
-const DATETIME =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?(Z|[+-](?:0\d|1[0-4]):?[0-5]\d)?$/i;
+/** A datetime parseDateTime reads, unanchored (the API documents build their pattern from it). */
+export const DATETIME_BODY = String.raw`(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?([Zz]|[+-](?:0\d|1[0-4]):?[0-5]\d)?`;
+
+const DATETIME = new RegExp(`^${DATETIME_BODY}$`);
 
 const pad = (value: number, width = 2) => String(value).padStart(width, '0');
 

@@ -7,6 +7,7 @@ import {
   EnumListField,
   IdField,
   IdListField,
+  DecimalResultField,
   ResultField,
   StringField,
 } from '../../../platform/api/fields';
@@ -115,13 +116,13 @@ export class Client {
   @ResultField({ type: 'integer' }, { example: 1 })
   currencies_id: number;
 
-  @ResultField({ type: 'number' }, { example: 1000, description: 'Credit limit (exact decimal)' })
+  @DecimalResultField({ example: 1000, description: 'Credit limit' })
   credit: number;
 
   @ResultField({ type: 'boolean' }, { example: false })
   credit_unlimited: boolean;
 
-  @ResultField({ type: 'number' }, { example: -12.5, description: 'The sum of the client\'s transactions (exact decimal, read-only)' })
+  @DecimalResultField({ example: -12.5, description: 'The sum of the client\'s transactions (read-only)' })
   balance: number;
 
   @ResultField({ type: 'string' }, { nullable: true, example: 'Acme Ltd' })

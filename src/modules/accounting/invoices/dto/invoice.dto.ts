@@ -4,6 +4,7 @@ import {
   EnumListField,
   IdField,
   IdListField,
+  DecimalResultField,
   ResultField,
   StringField,
 } from '../../../../platform/api/fields';
@@ -108,7 +109,7 @@ export class InvoiceLine {
   @ResultField({ type: 'integer' }, { nullable: true, example: null, description: 'The subscription whose fee it is; null for other bookings' })
   subscriptions_id: number | null;
 
-  @ResultField({ type: 'number' }, { example: 9.99, description: "In the client's currency, positive when the client owes it: minus the transaction's client_amount (exact decimal)" })
+  @DecimalResultField({ example: 9.99, description: "In the client's currency, positive when the client owes it: minus the transaction's client_amount" })
   amount: number;
 }
 
@@ -144,7 +145,7 @@ export class InvoiceSummary {
   @ResultField({ type: 'string', enum: [...INVOICE_STATUSES] }, { example: 'issued' })
   status: InvoiceStatus;
 
-  @ResultField({ type: 'number' }, { example: 29.97, description: "The lines' amounts summed, rounded half to even at the currency's totals_precision (exact decimal)" })
+  @DecimalResultField({ example: 29.97, description: "The lines' amounts summed, rounded half to even at the currency's totals_precision" })
   total: number;
 
   @ResultField({ type: 'string' }, { nullable: true })

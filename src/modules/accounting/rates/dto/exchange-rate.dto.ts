@@ -1,5 +1,5 @@
 import type Decimal from 'decimal.js';
-import { DateTimeField, DecimalField, IdField, IdListField, ResultField, StringField } from '../../../../platform/api/fields';
+import { DateTimeField, DecimalField, IdField, IdListField, DecimalResultField, ResultField, StringField } from '../../../../platform/api/fields';
 import { SearchParams } from '../../../../platform/search/search-params';
 import { digitsOf, RATE } from '../../money';
 
@@ -30,19 +30,20 @@ export class SearchExchangeRatesParams extends SearchParams {
 }
 
 export class GetRateParams {
-  @IdField({ optional: true, description: 'From this currency (or give its ISO code as `from`)' })
+  // No example: the ISO codes are the example (Swagger UI would send ids and codes together).
+  @IdField({ optional: true, example: undefined, description: 'From this currency (or give its ISO code as `from`)' })
   currencies_id?: number;
 
-  @IdField({ optional: true, description: 'To this currency (or give its ISO code as `to`)' })
+  @IdField({ optional: true, example: undefined, description: 'To this currency (or give its ISO code as `to`)' })
   to_currencies_id?: number;
 
-  @StringField({ optional: true, ...ISO_CODE, example: 'USD' })
+  @StringField({ optional: true, ...ISO_CODE, example: 'USD', description: 'From this currency, by ISO 4217 code (instead of currencies_id)' })
   from?: string;
 
-  @StringField({ optional: true, ...ISO_CODE, example: 'EUR' })
+  @StringField({ optional: true, ...ISO_CODE, example: 'EUR', description: 'To this currency, by ISO 4217 code (instead of to_currencies_id)' })
   to?: string;
 
-  @DateTimeField({ optional: true, description: 'The instant the rate is asked for (default: now)' })
+  @DateTimeField({ optional: true, example: undefined, description: 'The instant the rate is asked for (default: now)' })
   dt?: Date;
 }
 
@@ -56,7 +57,7 @@ export class ExchangeRate {
   @ResultField({ type: 'integer' }, { example: 2 })
   to_currencies_id: number;
 
-  @ResultField({ type: 'number' }, { example: 0.9215, description: 'Exact decimal' })
+  @DecimalResultField({ example: 0.9215, description: 'Units of to_currencies_id one unit of currencies_id is worth' })
   rate: number;
 
   @ResultField({ type: 'string', format: 'date-time' }, { example: '2026-11-25T00:00:00+00:00' })
@@ -67,7 +68,7 @@ export class ExchangeRate {
 }
 
 export class RateInEffect {
-  @ResultField({ type: 'number' }, { example: 0.9215, description: 'Exact decimal' })
+  @DecimalResultField({ example: 0.9215, description: 'Units of to_currencies_id one unit of currencies_id is worth' })
   rate: number;
 
   @ResultField({ type: 'string', format: 'date-time' }, { nullable: true, description: 'Null when both currencies are the same (rate 1)' })

@@ -6,6 +6,7 @@ import {
   EnumListField,
   IdField,
   IdListField,
+  DecimalResultField,
   ResultField,
   StringField,
 } from '../../../../platform/api/fields';
@@ -80,16 +81,16 @@ export class Transaction {
   @ResultField({ type: 'string', enum: [...TRANSACTION_TYPES] }, { example: 'payment' })
   type: TransactionType;
 
-  @ResultField({ type: 'number' }, { example: 100, description: 'In currencies_id (exact decimal)' })
+  @DecimalResultField({ example: 100, description: 'In currencies_id' })
   amount: number;
 
   @ResultField({ type: 'integer' }, { example: 1 })
   currencies_id: number;
 
-  @ResultField({ type: 'number' }, { example: 100, description: "In the client's currency: what the balance moved by (exact decimal)" })
+  @DecimalResultField({ example: 100, description: "In the client's currency: what the balance moved by" })
   client_amount: number;
 
-  @ResultField({ type: 'number' }, { example: 1, description: "Rate from currencies_id to the client's currency at dt" })
+  @DecimalResultField({ example: 1, description: "Rate from currencies_id to the client's currency at dt" })
   rate: number;
 
   @ResultField({ type: 'string', format: 'date-time' }, { example: '2026-11-25T09:30:00+00:00' })

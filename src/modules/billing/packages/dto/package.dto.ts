@@ -1,5 +1,5 @@
 import type Decimal from 'decimal.js';
-import { DecimalField, EnumField, EnumListField, IdField, IdListField, ResultField, StringField } from '../../../../platform/api/fields';
+import { DecimalField, EnumField, EnumListField, IdField, IdListField, DecimalResultField, ResultField, StringField } from '../../../../platform/api/fields';
 import { QuickSearchParams } from '../../../../platform/search/search-params';
 import { digitsOf, MONEY } from '../../../accounting/money';
 import { PACKAGE_STATUSES, PackageStatus } from '../package.entity';
@@ -106,10 +106,10 @@ export class Package {
   @ResultField({ type: 'string' }, { example: 'P1M', description: PERIOD })
   period: string;
 
-  @ResultField({ type: 'number' }, { example: 10, description: `${ACTIVATION_FEE} (exact decimal)` })
+  @DecimalResultField({ example: 10, description: ACTIVATION_FEE })
   activation_fee: number;
 
-  @ResultField({ type: 'number' }, { example: 25, description: `${SUBSCRIPTION_FEE} (exact decimal)` })
+  @DecimalResultField({ example: 25, description: SUBSCRIPTION_FEE })
   subscription_fee: number;
 
   @ResultField({ type: 'string' }, { nullable: true, example: 'P7D', description: RENEW_DUE })
