@@ -513,6 +513,7 @@ export interface paths {
         put?: never;
         /**
          * Exchange a login and password for a JWT (deprecated)
+         * @deprecated
          * @description Deprecated: prefer API keys. Repeated failures for one login or from one address are throttled (429 / -32029 with Retry-After).
          *
          *     JSON-RPC method: `iam.auth.jwt.authenticate`
@@ -535,6 +536,7 @@ export interface paths {
         put?: never;
         /**
          * A new JWT for the caller, before the current one expires (deprecated)
+         * @deprecated
          * @description JSON-RPC method: `iam.auth.jwt.refresh`
          */
         post: operations["iam.auth.jwt.refresh"];
@@ -779,11 +781,57 @@ export interface paths {
          * JSON-RPC 2.0 endpoint (also POST /api/)
          * @description One call, or a batch (an array) of at most the configured limit (100 by default). Calls without `id` are notifications: run, never answered.
          *
+         *     `params` are named: the same fields as the REST route, path parameters included, plus `__tz` and `__decimals`.
+         *
          *     Authentication failures answer HTTP 401 with error -32005; everything else answers HTTP 200. `rpc.discover` returns the OpenRPC document.
+         *
+         *     The answer to a search call carries `meta` beside `result`: `{"has_more": true, "next_offset": 100}` (`next_offset` null when no more).
+         *
+         *     A single call of a create or action method takes an `Idempotency-Key` header, as its REST route does.
          *
          *     Methods: `accounting.currencies.create`, `accounting.currencies.delete`, `accounting.currencies.get`, `accounting.currencies.get_rate`, `accounting.currencies.rates.create`, `accounting.currencies.rates.delete`, `accounting.currencies.rates.get`, `accounting.currencies.rates.search`, `accounting.currencies.search`, `accounting.currencies.update`, `accounting.invoices.create`, `accounting.invoices.delete`, `accounting.invoices.generate`, `accounting.invoices.get`, `accounting.invoices.pdf`, `accounting.invoices.search`, `accounting.invoices.update`, `accounting.invoices.void`, `accounting.transactions.create`, `accounting.transactions.create_no_negative`, `accounting.transactions.get`, `accounting.transactions.search`, `clients.archive`, `clients.create`, `clients.delete`, `clients.get`, `clients.search`, `clients.subscriptions.create`, `clients.subscriptions.delete`, `clients.subscriptions.get`, `clients.subscriptions.search`, `clients.subscriptions.stop`, `clients.subscriptions.update`, `clients.update`, `iam.auth.jwt.authenticate`, `iam.auth.jwt.refresh`, `iam.resellers.create`, `iam.resellers.delete`, `iam.resellers.get`, `iam.resellers.search`, `iam.resellers.update`, `iam.users.create`, `iam.users.delete`, `iam.users.get`, `iam.users.regenerate_api_key`, `iam.users.search`, `iam.users.update`, `packages.create`, `packages.delete`, `packages.get`, `packages.search`, `packages.update`, `rpc.discover`.
          */
         post: operations["jsonrpc"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Liveness: the process answers
+         * @description Without credentials; also under /api/health/live.
+         */
+        get: operations["health.live"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness: the database answers and takes writes
+         * @description Without credentials; also under /api/health/ready. `degraded` names other problems (a stalled billing engine) while the process stays ready.
+         */
+        get: operations["health.ready"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -819,10 +867,10 @@ export interface components {
         };
         RateInEffect: {
             /**
-             * @description Exact decimal
+             * @description Units of to_currencies_id one unit of currencies_id is worth. Exact decimal: a JSON number with every digit, or a string ("123456789012.12345678") when the call passes `__decimals=string`
              * @example 0.9215
              */
-            rate: number;
+            rate: number | string;
             /**
              * Format: date-time
              * @description Null when both currencies are the same (rate 1)
@@ -841,10 +889,10 @@ export interface components {
             /** @example 2 */
             to_currencies_id: number;
             /**
-             * @description Exact decimal
+             * @description Units of to_currencies_id one unit of currencies_id is worth. Exact decimal: a JSON number with every digit, or a string ("123456789012.12345678") when the call passes `__decimals=string`
              * @example 0.9215
              */
-            rate: number;
+            rate: number | string;
             /**
              * Format: date-time
              * @example 2026-11-25T00:00:00+00:00
@@ -903,10 +951,10 @@ export interface components {
              */
             status: "issued" | "paid" | "void";
             /**
-             * @description The lines' amounts summed, rounded half to even at the currency's totals_precision (exact decimal)
+             * @description The lines' amounts summed, rounded half to even at the currency's totals_precision. Exact decimal: a JSON number with every digit, or a string ("123456789012.12345678") when the call passes `__decimals=string`
              * @example 29.97
              */
-            total: number;
+            total: number | string;
             notes: string | null;
             /**
              * Format: date-time
@@ -938,10 +986,10 @@ export interface components {
              */
             subscriptions_id: number | null;
             /**
-             * @description In the client's currency, positive when the client owes it: minus the transaction's client_amount (exact decimal)
+             * @description In the client's currency, positive when the client owes it: minus the transaction's client_amount. Exact decimal: a JSON number with every digit, or a string ("123456789012.12345678") when the call passes `__decimals=string`
              * @example 9.99
              */
-            amount: number;
+            amount: number | string;
         };
         BillRun: {
             /**
@@ -1005,10 +1053,10 @@ export interface components {
              */
             status: "issued" | "paid" | "void";
             /**
-             * @description The lines' amounts summed, rounded half to even at the currency's totals_precision (exact decimal)
+             * @description The lines' amounts summed, rounded half to even at the currency's totals_precision. Exact decimal: a JSON number with every digit, or a string ("123456789012.12345678") when the call passes `__decimals=string`
              * @example 29.97
              */
-            total: number;
+            total: number | string;
             notes: string | null;
             /**
              * Format: date-time
@@ -1032,22 +1080,22 @@ export interface components {
              */
             type: "payment" | "charge" | "credit_note" | "debit_note" | "adjustment";
             /**
-             * @description In currencies_id (exact decimal)
+             * @description In currencies_id. Exact decimal: a JSON number with every digit, or a string ("123456789012.12345678") when the call passes `__decimals=string`
              * @example 100
              */
-            amount: number;
+            amount: number | string;
             /** @example 1 */
             currencies_id: number;
             /**
-             * @description In the client's currency: what the balance moved by (exact decimal)
+             * @description In the client's currency: what the balance moved by. Exact decimal: a JSON number with every digit, or a string ("123456789012.12345678") when the call passes `__decimals=string`
              * @example 100
              */
-            client_amount: number;
+            client_amount: number | string;
             /**
-             * @description Rate from currencies_id to the client's currency at dt
+             * @description Rate from currencies_id to the client's currency at dt. Exact decimal: a JSON number with every digit, or a string ("123456789012.12345678") when the call passes `__decimals=string`
              * @example 1
              */
-            rate: number;
+            rate: number | string;
             /**
              * Format: date-time
              * @example 2026-11-25T09:30:00+00:00
@@ -1082,17 +1130,17 @@ export interface components {
             /** @example 1 */
             currencies_id: number;
             /**
-             * @description Credit limit (exact decimal)
+             * @description Credit limit. Exact decimal: a JSON number with every digit, or a string ("123456789012.12345678") when the call passes `__decimals=string`
              * @example 1000
              */
-            credit: number;
+            credit: number | string;
             /** @example false */
             credit_unlimited: boolean;
             /**
-             * @description The sum of the client's transactions (exact decimal, read-only)
+             * @description The sum of the client's transactions (read-only). Exact decimal: a JSON number with every digit, or a string ("123456789012.12345678") when the call passes `__decimals=string`
              * @example -12.5
              */
-            balance: number;
+            balance: number | string;
             /** @example Acme Ltd */
             company_name: string | null;
             address: string | null;
@@ -1305,15 +1353,15 @@ export interface components {
              */
             period: string;
             /**
-             * @description Charged once when a subscription activates, in the package's currency, times its quantity (exact decimal)
+             * @description Charged once when a subscription activates, in the package's currency, times its quantity. Exact decimal: a JSON number with every digit, or a string ("123456789012.12345678") when the call passes `__decimals=string`
              * @example 10
              */
-            activation_fee: number;
+            activation_fee: number | string;
             /**
-             * @description Charged at the start of every period, in advance, in the package's currency, times the quantity (exact decimal)
+             * @description Charged at the start of every period, in advance, in the package's currency, times the quantity. Exact decimal: a JSON number with every digit, or a string ("123456789012.12345678") when the call passes `__decimals=string`
              * @example 25
              */
-            subscription_fee: number;
+            subscription_fee: number | string;
             /**
              * @description ISO 8601 duration after a period's start during which its unpaid fee is retried (then the subscription is deactivated); null: until paid
              * @example P7D
@@ -1334,118 +1382,1977 @@ export interface components {
         };
         Error: {
             error: {
-                /** @example not_found: currencies #42 not found */
+                /** @description What went wrong; "<data.code>: <data.message>" when data has both */
                 message: string;
-                /**
-                 * @example {
-                 *       "code": "not_found",
-                 *       "object_name": "currencies",
-                 *       "object_id": "42"
-                 *     }
-                 */
+                /** @description A validation error maps each field to its problem; every other error carries `code` */
                 data?: {
                     [key: string]: unknown;
                 };
             };
         };
-        JsonRpcRequest: {
+        /** @description Create a currency */
+        "JsonRpcRequest.accounting.currencies.create": {
             /** @constant */
             jsonrpc: "2.0";
             /** @description Leave out for a notification (never answered) */
             id?: string | number | null;
-            method: string;
-            /** @description Named params: the same fields as the REST route, path parameters included */
-            params?: Record<string, never>;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "accounting.currencies.create";
+            params: {
+                /**
+                 * @description ISO 4217 code, unique
+                 * @example USD
+                 */
+                name: string;
+                /** @example US dollar */
+                description?: string | null;
+                /**
+                 * @description Decimal places of exchange rates
+                 * @default 4
+                 */
+                rates_precision: number | string;
+                /**
+                 * @description Decimal places of detailed amounts
+                 * @default 4
+                 */
+                details_precision: number | string;
+                /**
+                 * @description Decimal places of totals
+                 * @default 2
+                 */
+                totals_precision: number | string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
         };
-        JsonRpcResponse: {
+        /** @description Delete a currency */
+        "JsonRpcRequest.accounting.currencies.delete": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "accounting.currencies.delete";
+            params: {
+                /**
+                 * @description Object id
+                 * @example 1
+                 */
+                id: number | string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Get a currency */
+        "JsonRpcRequest.accounting.currencies.get": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "accounting.currencies.get";
+            params: {
+                /**
+                 * @description Object id
+                 * @example 1
+                 */
+                id: number | string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description The exchange rate in effect at an instant */
+        "JsonRpcRequest.accounting.currencies.get_rate": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "accounting.currencies.get_rate";
+            params?: {
+                /** @description From this currency (or give its ISO code as `from`) */
+                currencies_id?: number | string;
+                /** @description To this currency (or give its ISO code as `to`) */
+                to_currencies_id?: number | string;
+                /**
+                 * @description From this currency, by ISO 4217 code (instead of currencies_id)
+                 * @example USD
+                 */
+                from?: string;
+                /**
+                 * @description To this currency, by ISO 4217 code (instead of to_currencies_id)
+                 * @example EUR
+                 */
+                to?: string;
+                /** @description The instant the rate is asked for (default: now). ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25) */
+                dt?: string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Record an exchange rate */
+        "JsonRpcRequest.accounting.currencies.rates.create": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "accounting.currencies.rates.create";
+            params: {
+                /**
+                 * @description From this currency
+                 * @example 1
+                 */
+                currencies_id: number | string;
+                /**
+                 * @description To this currency
+                 * @example 1
+                 */
+                to_currencies_id: number | string;
+                /**
+                 * @description Units of to_currencies_id one unit of currencies_id is worth. Exact decimal: a JSON number or a decimal string such as "25.50" (every digit is kept), at most 10 decimal places
+                 * @example 0.9215
+                 */
+                rate: string | number;
+                /**
+                 * @description In effect from this instant on (default: now). ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
+                 * @example 2026-11-25 09:30:00
+                 */
+                effective_from?: string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Delete an exchange rate and its reverse */
+        "JsonRpcRequest.accounting.currencies.rates.delete": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "accounting.currencies.rates.delete";
+            params: {
+                /**
+                 * @description Object id
+                 * @example 1
+                 */
+                id: number | string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Get an exchange rate */
+        "JsonRpcRequest.accounting.currencies.rates.get": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "accounting.currencies.rates.get";
+            params: {
+                /**
+                 * @description Object id
+                 * @example 1
+                 */
+                id: number | string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Search exchange rates */
+        "JsonRpcRequest.accounting.currencies.rates.search": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "accounting.currencies.rates.search";
+            params?: {
+                /**
+                 * @description Page size
+                 * @default 20
+                 */
+                limit: number | string;
+                /**
+                 * @description Rows to skip
+                 * @default 0
+                 */
+                offset: number | string;
+                /**
+                 * @description Columns to order by, comma-separated or repeated; a leading - sorts descending. Default: id
+                 * @example [
+                 *       "-id"
+                 *     ]
+                 */
+                order?: string[] | string | null;
+                /** @description Only these ids */
+                id?: (number | string)[] | (number | string) | string | null;
+                currencies_id?: (number | string)[] | (number | string) | string | null;
+                to_currencies_id?: (number | string)[] | (number | string) | string | null;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Search currencies */
+        "JsonRpcRequest.accounting.currencies.search": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "accounting.currencies.search";
+            params?: {
+                /**
+                 * @description Page size
+                 * @default 20
+                 */
+                limit: number | string;
+                /**
+                 * @description Rows to skip
+                 * @default 0
+                 */
+                offset: number | string;
+                /**
+                 * @description Columns to order by, comma-separated or repeated; a leading - sorts descending. Default: id
+                 * @example [
+                 *       "-id"
+                 *     ]
+                 */
+                order?: string[] | string | null;
+                /** @description Only these ids */
+                id?: (number | string)[] | (number | string) | string | null;
+                /** @description Case-insensitive quick search; * is a wildcard */
+                q?: string;
+                /**
+                 * @description Only these ISO codes
+                 * @example [
+                 *       "USD",
+                 *       "EUR"
+                 *     ]
+                 */
+                name?: string[] | string | null;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Update a currency */
+        "JsonRpcRequest.accounting.currencies.update": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "accounting.currencies.update";
+            params: {
+                /**
+                 * @description Currency id
+                 * @example 1
+                 */
+                id: number | string;
+                /** @example EUR */
+                name?: string;
+                description?: string | null;
+                rates_precision?: number | string;
+                details_precision?: number | string;
+                totals_precision?: number | string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Invoice a client for a period */
+        "JsonRpcRequest.accounting.invoices.create": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "accounting.invoices.create";
+            params: {
+                /**
+                 * @description The client invoiced
+                 * @example 1
+                 */
+                clients_id: number | string;
+                /**
+                 * @description Start of the period invoiced (inclusive), in the effective time zone unless an offset is given. ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
+                 * @example 2026-11-01
+                 */
+                start_dt: string;
+                /**
+                 * @description End of the period invoiced (exclusive), after start_dt. ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
+                 * @example 2026-12-01
+                 */
+                end_dt: string;
+                /**
+                 * @description Date of issue (default: now); its calendar year in the system time zone (DEFAULT_TIMEZONE) numbers the invoice. ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
+                 * @example 2026-11-25 09:30:00
+                 */
+                invoice_dt?: string;
+                /**
+                 * @description When payment is due, not before invoice_dt (default: invoice_dt + 14 days). ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
+                 * @example 2026-11-25 09:30:00
+                 */
+                due_dt?: string;
+                notes?: string | null;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Delete the latest invoice of its year */
+        "JsonRpcRequest.accounting.invoices.delete": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "accounting.invoices.delete";
+            params: {
+                /**
+                 * @description Object id
+                 * @example 1
+                 */
+                id: number | string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Invoice every client in reach for a period (a bill run) */
+        "JsonRpcRequest.accounting.invoices.generate": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "accounting.invoices.generate";
+            params: {
+                /**
+                 * @description Start of the period invoiced (inclusive), in the effective time zone unless an offset is given. ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
+                 * @example 2026-11-01
+                 */
+                start_dt: string;
+                /**
+                 * @description End of the period invoiced (exclusive), after start_dt. ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
+                 * @example 2026-12-01
+                 */
+                end_dt: string;
+                /** @description Only these clients (default: every client in reach) */
+                clients_id?: (number | string)[] | (number | string) | string | null;
+                /** @description Only the clients of these resellers (each exactly: not their sub-resellers) */
+                resellers_id?: (number | string)[] | (number | string) | string | null;
+                /**
+                 * @description Date of issue (default: now); its calendar year in the system time zone (DEFAULT_TIMEZONE) numbers the invoice. ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
+                 * @example 2026-11-25 09:30:00
+                 */
+                invoice_dt?: string;
+                /**
+                 * @description When payment is due, not before invoice_dt (default: invoice_dt + 14 days). ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
+                 * @example 2026-11-25 09:30:00
+                 */
+                due_dt?: string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Get an invoice with its lines */
+        "JsonRpcRequest.accounting.invoices.get": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "accounting.invoices.get";
+            params: {
+                /**
+                 * @description Object id
+                 * @example 1
+                 */
+                id: number | string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description An invoice's PDF */
+        "JsonRpcRequest.accounting.invoices.pdf": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "accounting.invoices.pdf";
+            params: {
+                /**
+                 * @description Object id
+                 * @example 1
+                 */
+                id: number | string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Search invoices */
+        "JsonRpcRequest.accounting.invoices.search": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "accounting.invoices.search";
+            params?: {
+                /**
+                 * @description Page size
+                 * @default 20
+                 */
+                limit: number | string;
+                /**
+                 * @description Rows to skip
+                 * @default 0
+                 */
+                offset: number | string;
+                /**
+                 * @description Columns to order by, comma-separated or repeated; a leading - sorts descending. Default: id
+                 * @example [
+                 *       "-id"
+                 *     ]
+                 */
+                order?: string[] | string | null;
+                /** @description Only these ids */
+                id?: (number | string)[] | (number | string) | string | null;
+                clients_id?: (number | string)[] | (number | string) | string | null;
+                resellers_id?: (number | string)[] | (number | string) | string | null;
+                status?: ("issued" | "paid" | "void")[] | ("issued" | "paid" | "void") | string | null;
+                /**
+                 * @description invoice_dt at or after (in the effective time zone unless an offset is given). ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
+                 * @example 2026-11-25 09:30:00
+                 */
+                invoice_dt_from?: string;
+                /**
+                 * @description invoice_dt before (in the effective time zone unless an offset is given). ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
+                 * @example 2026-11-25 09:30:00
+                 */
+                invoice_dt_till?: string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Update an invoice */
+        "JsonRpcRequest.accounting.invoices.update": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "accounting.invoices.update";
+            params: {
+                /**
+                 * @description Invoice id
+                 * @example 1
+                 */
+                id: number | string;
+                /**
+                 * @description issued or paid, either way (void only through accounting.invoices.void)
+                 * @enum {string}
+                 */
+                status?: "issued" | "paid";
+                /**
+                 * @description Not before invoice_dt. ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
+                 * @example 2026-11-25 09:30:00
+                 */
+                due_dt?: string;
+                notes?: string | null;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Void an invoice */
+        "JsonRpcRequest.accounting.invoices.void": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "accounting.invoices.void";
+            params: {
+                /**
+                 * @description Object id
+                 * @example 1
+                 */
+                id: number | string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Book a transaction (postpaid: always booked) */
+        "JsonRpcRequest.accounting.transactions.create": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "accounting.transactions.create";
+            params: {
+                /**
+                 * @description The client booked on
+                 * @example 1
+                 */
+                clients_id: number | string;
+                /**
+                 * @example payment
+                 * @enum {string}
+                 */
+                type: "payment" | "charge" | "credit_note" | "debit_note" | "adjustment";
+                /**
+                 * @description Positive raises the balance, negative lowers it. Exact decimal: a JSON number or a decimal string such as "25.50" (every digit is kept), at most 8 decimal places
+                 * @example 100
+                 */
+                amount: string | number;
+                /**
+                 * @description Currency of the amount (default: the client's); converted at the rate in effect at dt
+                 * @example 1
+                 */
+                currencies_id?: number | string;
+                /**
+                 * @description When it happened (default: now). ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
+                 * @example 2026-11-25 09:30:00
+                 */
+                dt?: string;
+                notes?: string | null;
+                /**
+                 * @description Your own id for this booking, unique per client: sending it again returns the first booking
+                 * @example invoice-2026-0042
+                 */
+                external_id?: string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Book a transaction only if balance plus credit stays at or above zero (prepaid) */
+        "JsonRpcRequest.accounting.transactions.create_no_negative": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "accounting.transactions.create_no_negative";
+            params: {
+                /**
+                 * @description The client booked on
+                 * @example 1
+                 */
+                clients_id: number | string;
+                /**
+                 * @example payment
+                 * @enum {string}
+                 */
+                type: "payment" | "charge" | "credit_note" | "debit_note" | "adjustment";
+                /**
+                 * @description Positive raises the balance, negative lowers it. Exact decimal: a JSON number or a decimal string such as "25.50" (every digit is kept), at most 8 decimal places
+                 * @example 100
+                 */
+                amount: string | number;
+                /**
+                 * @description Currency of the amount (default: the client's); converted at the rate in effect at dt
+                 * @example 1
+                 */
+                currencies_id?: number | string;
+                /**
+                 * @description When it happened (default: now). ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
+                 * @example 2026-11-25 09:30:00
+                 */
+                dt?: string;
+                notes?: string | null;
+                /**
+                 * @description Your own id for this booking, unique per client: sending it again returns the first booking
+                 * @example invoice-2026-0042
+                 */
+                external_id?: string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Get a transaction */
+        "JsonRpcRequest.accounting.transactions.get": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "accounting.transactions.get";
+            params: {
+                /**
+                 * @description Object id
+                 * @example 1
+                 */
+                id: number | string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Search transactions */
+        "JsonRpcRequest.accounting.transactions.search": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "accounting.transactions.search";
+            params?: {
+                /**
+                 * @description Page size
+                 * @default 20
+                 */
+                limit: number | string;
+                /**
+                 * @description Rows to skip
+                 * @default 0
+                 */
+                offset: number | string;
+                /**
+                 * @description Columns to order by, comma-separated or repeated; a leading - sorts descending. Default: id
+                 * @example [
+                 *       "-id"
+                 *     ]
+                 */
+                order?: string[] | string | null;
+                /** @description Only these ids */
+                id?: (number | string)[] | (number | string) | string | null;
+                /** @description Case-insensitive quick search; * is a wildcard */
+                q?: string;
+                clients_id?: (number | string)[] | (number | string) | string | null;
+                resellers_id?: (number | string)[] | (number | string) | string | null;
+                type?: ("payment" | "charge" | "credit_note" | "debit_note" | "adjustment")[] | ("payment" | "charge" | "credit_note" | "debit_note" | "adjustment") | string | null;
+                currencies_id?: (number | string)[] | (number | string) | string | null;
+                /** @description Only the fees of these subscriptions */
+                subscriptions_id?: (number | string)[] | (number | string) | string | null;
+                /**
+                 * @description dt at or after (in the effective time zone unless an offset is given). ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
+                 * @example 2026-11-25 09:30:00
+                 */
+                dt_from?: string;
+                /**
+                 * @description dt before (in the effective time zone unless an offset is given). ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
+                 * @example 2026-11-25 09:30:00
+                 */
+                dt_till?: string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Archive a client */
+        "JsonRpcRequest.clients.archive": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "clients.archive";
+            params: {
+                /**
+                 * @description Object id
+                 * @example 1
+                 */
+                id: number | string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Create a client */
+        "JsonRpcRequest.clients.create": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "clients.create";
+            params: {
+                /**
+                 * @description Reseller the client belongs to; a reseller-limited caller's default is their own reseller
+                 * @example 1
+                 */
+                resellers_id?: number | string | null;
+                /** @example Acme Ltd */
+                company_name?: string | null;
+                address?: string | null;
+                /**
+                 * Format: email
+                 * @example noc@acme.example
+                 */
+                email?: string | null;
+                /**
+                 * Format: email
+                 * @example billing@acme.example
+                 */
+                billing_email?: string | null;
+                notes?: string | null;
+                /** @example Acme */
+                name: string;
+                /**
+                 * @description The currency of the account
+                 * @example 1
+                 */
+                currencies_id: number | string;
+                /**
+                 * @default active
+                 * @enum {string}
+                 */
+                status: "active" | "blocked" | "archive";
+                /**
+                 * @description Credit limit. Exact decimal: a JSON number or a decimal string such as "25.50" (every digit is kept), at most 8 decimal places
+                 * @default 0
+                 * @example 1000
+                 */
+                credit: string | number;
+                /**
+                 * @description Prepaid bookings ignore the credit limit
+                 * @default false
+                 */
+                credit_unlimited: boolean | ("true" | "false" | "1" | "0");
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Delete a client */
+        "JsonRpcRequest.clients.delete": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "clients.delete";
+            params: {
+                /**
+                 * @description Object id
+                 * @example 1
+                 */
+                id: number | string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Get a client */
+        "JsonRpcRequest.clients.get": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "clients.get";
+            params: {
+                /**
+                 * @description Object id
+                 * @example 1
+                 */
+                id: number | string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Search clients */
+        "JsonRpcRequest.clients.search": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "clients.search";
+            params?: {
+                /**
+                 * @description Page size
+                 * @default 20
+                 */
+                limit: number | string;
+                /**
+                 * @description Rows to skip
+                 * @default 0
+                 */
+                offset: number | string;
+                /**
+                 * @description Columns to order by, comma-separated or repeated; a leading - sorts descending. Default: id
+                 * @example [
+                 *       "-id"
+                 *     ]
+                 */
+                order?: string[] | string | null;
+                /** @description Only these ids */
+                id?: (number | string)[] | (number | string) | string | null;
+                /** @description Case-insensitive quick search; * is a wildcard */
+                q?: string;
+                status?: ("active" | "blocked" | "archive")[] | ("active" | "blocked" | "archive") | string | null;
+                resellers_id?: (number | string)[] | (number | string) | string | null;
+                currencies_id?: (number | string)[] | (number | string) | string | null;
+                /**
+                 * @description Created at or after (in the effective time zone unless an offset is given). ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
+                 * @example 2026-11-25 09:30:00
+                 */
+                c_dt_from?: string;
+                /**
+                 * @description Created before (in the effective time zone unless an offset is given). ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
+                 * @example 2026-11-25 09:30:00
+                 */
+                c_dt_till?: string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Subscribe a client to a package */
+        "JsonRpcRequest.clients.subscriptions.create": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "clients.subscriptions.create";
+            params: {
+                /**
+                 * @description The client
+                 * @example 1
+                 */
+                clients_id: number | string;
+                /**
+                 * @description The package: active, of no reseller or of the client's reseller or one of its ancestors
+                 * @example 1
+                 */
+                packages_id: number | string;
+                /**
+                 * @description Fees are multiplied by it
+                 * @default 1
+                 * @example 1
+                 */
+                quantity: number | string;
+                /**
+                 * @description When the first period starts (default: now); in the past, the periods since are caught up. ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
+                 * @example 2026-11-25 09:30:00
+                 */
+                start_dt?: string;
+                /**
+                 * @description When it stops (after start_dt); null: runs until stopped. ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
+                 * @example 2026-11-25 09:30:00
+                 */
+                stop_dt?: string | null;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Delete a subscription */
+        "JsonRpcRequest.clients.subscriptions.delete": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "clients.subscriptions.delete";
+            params: {
+                /**
+                 * @description Object id
+                 * @example 1
+                 */
+                id: number | string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Get a subscription */
+        "JsonRpcRequest.clients.subscriptions.get": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "clients.subscriptions.get";
+            params: {
+                /**
+                 * @description Object id
+                 * @example 1
+                 */
+                id: number | string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Search subscriptions */
+        "JsonRpcRequest.clients.subscriptions.search": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "clients.subscriptions.search";
+            params?: {
+                /**
+                 * @description Page size
+                 * @default 20
+                 */
+                limit: number | string;
+                /**
+                 * @description Rows to skip
+                 * @default 0
+                 */
+                offset: number | string;
+                /**
+                 * @description Columns to order by, comma-separated or repeated; a leading - sorts descending. Default: id
+                 * @example [
+                 *       "-id"
+                 *     ]
+                 */
+                order?: string[] | string | null;
+                /** @description Only these ids */
+                id?: (number | string)[] | (number | string) | string | null;
+                clients_id?: (number | string)[] | (number | string) | string | null;
+                packages_id?: (number | string)[] | (number | string) | string | null;
+                resellers_id?: (number | string)[] | (number | string) | string | null;
+                /** @description Computed: active (activated, and a paid period runs now), pending (not yet activated, or the current fee not yet paid), archive (deactivated, or stop_dt has passed) */
+                status?: ("active" | "pending" | "archive")[] | ("active" | "pending" | "archive") | string | null;
+                /** @description What the billing engine has done: new (not yet activated), activated, deactivated */
+                condition?: ("new" | "activated" | "deactivated")[] | ("new" | "activated" | "deactivated") | string | null;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Stop a subscription */
+        "JsonRpcRequest.clients.subscriptions.stop": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "clients.subscriptions.stop";
+            params: {
+                /**
+                 * @description Subscription id
+                 * @example 1
+                 */
+                id: number | string;
+                /**
+                 * @description period_end: stop_dt becomes the end of the period paid for, nothing refunded; now: stop_dt is now, and the unused part of the current period's fee is refunded as one credit_note, prorated to the second
+                 * @default period_end
+                 * @enum {string}
+                 */
+                at: "period_end" | "now";
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Update a subscription */
+        "JsonRpcRequest.clients.subscriptions.update": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "clients.subscriptions.update";
+            params: {
+                /**
+                 * @description Subscription id
+                 * @example 1
+                 */
+                id: number | string;
+                /**
+                 * @description Fees are multiplied by it, from the next period booked
+                 * @example 2
+                 */
+                quantity?: number | string;
+                /**
+                 * @description When it stops (not before start_dt); null clears it, unless the subscription is deactivated. ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
+                 * @example 2026-11-25 09:30:00
+                 */
+                stop_dt?: string | null;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Update a client */
+        "JsonRpcRequest.clients.update": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "clients.update";
+            params: {
+                /** @enum {string} */
+                status?: "active" | "blocked" | "archive";
+                /**
+                 * @description Reseller the client belongs to; a reseller-limited caller's default is their own reseller
+                 * @example 1
+                 */
+                resellers_id?: number | string | null;
+                /**
+                 * @description Credit limit. Exact decimal: a JSON number or a decimal string such as "25.50" (every digit is kept), at most 8 decimal places
+                 * @example 1000
+                 */
+                credit?: string | number;
+                /** @description Prepaid bookings ignore the credit limit */
+                credit_unlimited?: boolean | ("true" | "false" | "1" | "0");
+                /** @example Acme Ltd */
+                company_name?: string | null;
+                address?: string | null;
+                /**
+                 * Format: email
+                 * @example noc@acme.example
+                 */
+                email?: string | null;
+                /**
+                 * Format: email
+                 * @example billing@acme.example
+                 */
+                billing_email?: string | null;
+                notes?: string | null;
+                /**
+                 * @description Client id
+                 * @example 1
+                 */
+                id: number | string;
+                name?: string;
+                /**
+                 * @description Refused with 422 while the client has transactions in its currency
+                 * @example 1
+                 */
+                currencies_id?: number | string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Exchange a login and password for a JWT (deprecated) */
+        "JsonRpcRequest.iam.auth.jwt.authenticate": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "iam.auth.jwt.authenticate";
+            params: {
+                /** @example admin */
+                login: string;
+                /** @example secret */
+                password: string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description A new JWT for the caller, before the current one expires (deprecated) */
+        "JsonRpcRequest.iam.auth.jwt.refresh": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "iam.auth.jwt.refresh";
+            params?: {
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Create a reseller */
+        "JsonRpcRequest.iam.resellers.create": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "iam.resellers.create";
+            params: {
+                /** @example Acme Telecom */
+                name: string;
+                /**
+                 * @description Parent reseller; a reseller-limited caller's default is their own reseller, otherwise none (a root)
+                 * @example 1
+                 */
+                parent_id?: number | string | null;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Delete a reseller */
+        "JsonRpcRequest.iam.resellers.delete": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "iam.resellers.delete";
+            params: {
+                /**
+                 * @description Object id
+                 * @example 1
+                 */
+                id: number | string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Get a reseller */
+        "JsonRpcRequest.iam.resellers.get": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "iam.resellers.get";
+            params: {
+                /**
+                 * @description Object id
+                 * @example 1
+                 */
+                id: number | string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Search resellers */
+        "JsonRpcRequest.iam.resellers.search": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "iam.resellers.search";
+            params?: {
+                /**
+                 * @description Page size
+                 * @default 20
+                 */
+                limit: number | string;
+                /**
+                 * @description Rows to skip
+                 * @default 0
+                 */
+                offset: number | string;
+                /**
+                 * @description Columns to order by, comma-separated or repeated; a leading - sorts descending. Default: id
+                 * @example [
+                 *       "-id"
+                 *     ]
+                 */
+                order?: string[] | string | null;
+                /** @description Only these ids */
+                id?: (number | string)[] | (number | string) | string | null;
+                /** @description Case-insensitive quick search; * is a wildcard */
+                q?: string;
+                status?: ("active" | "deleted")[] | ("active" | "deleted") | string | null;
+                /** @description Only children of these resellers */
+                parent_id?: (number | string)[] | (number | string) | string | null;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Update a reseller */
+        "JsonRpcRequest.iam.resellers.update": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "iam.resellers.update";
+            params: {
+                /**
+                 * @description Reseller id
+                 * @example 1
+                 */
+                id: number | string;
+                name?: string;
+                /**
+                 * @description Move under another reseller (null: make it a root)
+                 * @example 1
+                 */
+                parent_id?: number | string | null;
+                /** @enum {string} */
+                status?: "active" | "deleted";
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Create a user */
+        "JsonRpcRequest.iam.users.create": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "iam.users.create";
+            params: {
+                /** @description Write-only; stored as a slow hash */
+                password?: string;
+                /** @example Integration: CRM */
+                name?: string;
+                /**
+                 * Format: email
+                 * @example ops@example.com
+                 */
+                email?: string | null;
+                /**
+                 * @description Blocked and archived users cannot authenticate
+                 * @enum {string}
+                 */
+                status?: "active" | "blocked" | "archive";
+                /**
+                 * @description Stored; does not restrict API methods
+                 * @example admin
+                 */
+                role?: string;
+                /**
+                 * @description Reseller the user is limited to (null: unlimited). A reseller-limited caller's default is their own reseller
+                 * @example 1
+                 */
+                resellers_id?: number | string | null;
+                /**
+                 * @description The user's time zone for datetimes in and out
+                 * @example America/New_York
+                 */
+                timezone?: string | null;
+                /** @example en_US */
+                locale?: string | null;
+                /** @description Addresses and CIDR ranges the user may call from; empty: any */
+                allowed_ips?: string[];
+                /**
+                 * @description Unique
+                 * @example crm-integration
+                 */
+                login: string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Delete a user */
+        "JsonRpcRequest.iam.users.delete": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "iam.users.delete";
+            params: {
+                /**
+                 * @description Object id
+                 * @example 1
+                 */
+                id: number | string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Get a user */
+        "JsonRpcRequest.iam.users.get": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "iam.users.get";
+            params: {
+                /**
+                 * @description Object id
+                 * @example 1
+                 */
+                id: number | string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Replace a user's API key */
+        "JsonRpcRequest.iam.users.regenerate_api_key": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "iam.users.regenerate_api_key";
+            params: {
+                /**
+                 * @description Object id
+                 * @example 1
+                 */
+                id: number | string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Search users */
+        "JsonRpcRequest.iam.users.search": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "iam.users.search";
+            params?: {
+                /**
+                 * @description Page size
+                 * @default 20
+                 */
+                limit: number | string;
+                /**
+                 * @description Rows to skip
+                 * @default 0
+                 */
+                offset: number | string;
+                /**
+                 * @description Columns to order by, comma-separated or repeated; a leading - sorts descending. Default: id
+                 * @example [
+                 *       "-id"
+                 *     ]
+                 */
+                order?: string[] | string | null;
+                /** @description Only these ids */
+                id?: (number | string)[] | (number | string) | string | null;
+                /** @description Case-insensitive quick search; * is a wildcard */
+                q?: string;
+                status?: ("active" | "blocked" | "archive")[] | ("active" | "blocked" | "archive") | string | null;
+                resellers_id?: (number | string)[] | (number | string) | string | null;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Update a user */
+        "JsonRpcRequest.iam.users.update": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "iam.users.update";
+            params: {
+                /** @description Write-only; stored as a slow hash */
+                password?: string;
+                /** @example Integration: CRM */
+                name?: string;
+                /**
+                 * Format: email
+                 * @example ops@example.com
+                 */
+                email?: string | null;
+                /**
+                 * @description Blocked and archived users cannot authenticate
+                 * @enum {string}
+                 */
+                status?: "active" | "blocked" | "archive";
+                /**
+                 * @description Stored; does not restrict API methods
+                 * @example admin
+                 */
+                role?: string;
+                /**
+                 * @description Reseller the user is limited to (null: unlimited). A reseller-limited caller's default is their own reseller
+                 * @example 1
+                 */
+                resellers_id?: number | string | null;
+                /**
+                 * @description The user's time zone for datetimes in and out
+                 * @example America/New_York
+                 */
+                timezone?: string | null;
+                /** @example en_US */
+                locale?: string | null;
+                /** @description Addresses and CIDR ranges the user may call from; empty: any */
+                allowed_ips?: string[];
+                /**
+                 * @description User id
+                 * @example 1
+                 */
+                id: number | string;
+                login?: string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Create a package */
+        "JsonRpcRequest.packages.create": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "packages.create";
+            params: {
+                /**
+                 * @description Reseller the package belongs to (null: every client may have it); a reseller-limited caller's default is their own reseller
+                 * @example 1
+                 */
+                resellers_id?: number | string | null;
+                /**
+                 * @description ISO 8601 duration after a period's start during which its unpaid fee is retried (then the subscription is deactivated); null: until paid
+                 * @example P7D
+                 */
+                renew_due?: string | null;
+                description?: string | null;
+                /** @example Hosting S */
+                name: string;
+                /**
+                 * @description The currency of the fees
+                 * @example 1
+                 */
+                currencies_id: number | string;
+                /**
+                 * @description ISO 8601 duration of at least one minute: P1M, P1W, P1D, PT1H, P3M, P1Y…
+                 * @example P1M
+                 */
+                period: string;
+                /**
+                 * @description Charged once when a subscription activates, in the package's currency, times its quantity. Exact decimal: a JSON number or a decimal string such as "25.50" (every digit is kept), at most 8 decimal places
+                 * @default 0
+                 * @example 10
+                 */
+                activation_fee: string | number;
+                /**
+                 * @description Charged at the start of every period, in advance, in the package's currency, times the quantity. Exact decimal: a JSON number or a decimal string such as "25.50" (every digit is kept), at most 8 decimal places
+                 * @default 0
+                 * @example 25
+                 */
+                subscription_fee: string | number;
+                /**
+                 * @description active: open to new subscriptions; disabled: no new ones; archive: none, and existing ones stop at the end of their current period
+                 * @default active
+                 * @enum {string}
+                 */
+                status: "active" | "disabled" | "archive";
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Delete a package */
+        "JsonRpcRequest.packages.delete": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "packages.delete";
+            params: {
+                /**
+                 * @description Object id
+                 * @example 1
+                 */
+                id: number | string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Get a package */
+        "JsonRpcRequest.packages.get": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "packages.get";
+            params: {
+                /**
+                 * @description Object id
+                 * @example 1
+                 */
+                id: number | string;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Search packages */
+        "JsonRpcRequest.packages.search": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "packages.search";
+            params?: {
+                /**
+                 * @description Page size
+                 * @default 20
+                 */
+                limit: number | string;
+                /**
+                 * @description Rows to skip
+                 * @default 0
+                 */
+                offset: number | string;
+                /**
+                 * @description Columns to order by, comma-separated or repeated; a leading - sorts descending. Default: id
+                 * @example [
+                 *       "-id"
+                 *     ]
+                 */
+                order?: string[] | string | null;
+                /** @description Only these ids */
+                id?: (number | string)[] | (number | string) | string | null;
+                /** @description Case-insensitive quick search; * is a wildcard */
+                q?: string;
+                status?: ("active" | "disabled" | "archive")[] | ("active" | "disabled" | "archive") | string | null;
+                resellers_id?: (number | string)[] | (number | string) | string | null;
+                currencies_id?: (number | string)[] | (number | string) | string | null;
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description Update a package */
+        "JsonRpcRequest.packages.update": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "packages.update";
+            params: {
+                /**
+                 * @description Reseller the package belongs to (null: every client may have it); a reseller-limited caller's default is their own reseller
+                 * @example 1
+                 */
+                resellers_id?: number | string | null;
+                /**
+                 * @description Charged once when a subscription activates, in the package's currency, times its quantity. Exact decimal: a JSON number or a decimal string such as "25.50" (every digit is kept), at most 8 decimal places
+                 * @example 10
+                 */
+                activation_fee?: string | number;
+                /**
+                 * @description Charged at the start of every period, in advance, in the package's currency, times the quantity. Exact decimal: a JSON number or a decimal string such as "25.50" (every digit is kept), at most 8 decimal places
+                 * @example 25
+                 */
+                subscription_fee?: string | number;
+                /**
+                 * @description ISO 8601 duration after a period's start during which its unpaid fee is retried (then the subscription is deactivated); null: until paid
+                 * @example P7D
+                 */
+                renew_due?: string | null;
+                description?: string | null;
+                /**
+                 * @description Package id
+                 * @example 1
+                 */
+                id: number | string;
+                name?: string;
+                /**
+                 * @description The currency of the fees (from the next fee booked)
+                 * @example 1
+                 */
+                currencies_id?: number | string;
+                /** @description ISO 8601 duration of at least one minute: P1M, P1W, P1D, PT1H, P3M, P1Y…. Refused with 422 while the package has subscriptions */
+                period?: string;
+                /**
+                 * @description active: open to new subscriptions; disabled: no new ones; archive: none, and existing ones stop at the end of their current period. Archiving sets each running subscription's stop_dt to the end of its current period (now, if never activated)
+                 * @enum {string}
+                 */
+                status?: "active" | "disabled" | "archive";
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description The OpenRPC document of every JSON-RPC method */
+        "JsonRpcRequest.rpc.discover": {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Leave out for a notification (never answered) */
+            id?: string | number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "rpc.discover";
+            params?: {
+                __tz?: components["schemas"]["TimeZone"];
+                __decimals?: components["schemas"]["Decimals"];
+            };
+        };
+        /** @description A call of one of the methods; `params` are the same fields as the REST route, path parameters included */
+        JsonRpcRequest: components["schemas"]["JsonRpcRequest.accounting.currencies.create"] | components["schemas"]["JsonRpcRequest.accounting.currencies.delete"] | components["schemas"]["JsonRpcRequest.accounting.currencies.get"] | components["schemas"]["JsonRpcRequest.accounting.currencies.get_rate"] | components["schemas"]["JsonRpcRequest.accounting.currencies.rates.create"] | components["schemas"]["JsonRpcRequest.accounting.currencies.rates.delete"] | components["schemas"]["JsonRpcRequest.accounting.currencies.rates.get"] | components["schemas"]["JsonRpcRequest.accounting.currencies.rates.search"] | components["schemas"]["JsonRpcRequest.accounting.currencies.search"] | components["schemas"]["JsonRpcRequest.accounting.currencies.update"] | components["schemas"]["JsonRpcRequest.accounting.invoices.create"] | components["schemas"]["JsonRpcRequest.accounting.invoices.delete"] | components["schemas"]["JsonRpcRequest.accounting.invoices.generate"] | components["schemas"]["JsonRpcRequest.accounting.invoices.get"] | components["schemas"]["JsonRpcRequest.accounting.invoices.pdf"] | components["schemas"]["JsonRpcRequest.accounting.invoices.search"] | components["schemas"]["JsonRpcRequest.accounting.invoices.update"] | components["schemas"]["JsonRpcRequest.accounting.invoices.void"] | components["schemas"]["JsonRpcRequest.accounting.transactions.create"] | components["schemas"]["JsonRpcRequest.accounting.transactions.create_no_negative"] | components["schemas"]["JsonRpcRequest.accounting.transactions.get"] | components["schemas"]["JsonRpcRequest.accounting.transactions.search"] | components["schemas"]["JsonRpcRequest.clients.archive"] | components["schemas"]["JsonRpcRequest.clients.create"] | components["schemas"]["JsonRpcRequest.clients.delete"] | components["schemas"]["JsonRpcRequest.clients.get"] | components["schemas"]["JsonRpcRequest.clients.search"] | components["schemas"]["JsonRpcRequest.clients.subscriptions.create"] | components["schemas"]["JsonRpcRequest.clients.subscriptions.delete"] | components["schemas"]["JsonRpcRequest.clients.subscriptions.get"] | components["schemas"]["JsonRpcRequest.clients.subscriptions.search"] | components["schemas"]["JsonRpcRequest.clients.subscriptions.stop"] | components["schemas"]["JsonRpcRequest.clients.subscriptions.update"] | components["schemas"]["JsonRpcRequest.clients.update"] | components["schemas"]["JsonRpcRequest.iam.auth.jwt.authenticate"] | components["schemas"]["JsonRpcRequest.iam.auth.jwt.refresh"] | components["schemas"]["JsonRpcRequest.iam.resellers.create"] | components["schemas"]["JsonRpcRequest.iam.resellers.delete"] | components["schemas"]["JsonRpcRequest.iam.resellers.get"] | components["schemas"]["JsonRpcRequest.iam.resellers.search"] | components["schemas"]["JsonRpcRequest.iam.resellers.update"] | components["schemas"]["JsonRpcRequest.iam.users.create"] | components["schemas"]["JsonRpcRequest.iam.users.delete"] | components["schemas"]["JsonRpcRequest.iam.users.get"] | components["schemas"]["JsonRpcRequest.iam.users.regenerate_api_key"] | components["schemas"]["JsonRpcRequest.iam.users.search"] | components["schemas"]["JsonRpcRequest.iam.users.update"] | components["schemas"]["JsonRpcRequest.packages.create"] | components["schemas"]["JsonRpcRequest.packages.delete"] | components["schemas"]["JsonRpcRequest.packages.get"] | components["schemas"]["JsonRpcRequest.packages.search"] | components["schemas"]["JsonRpcRequest.packages.update"] | components["schemas"]["JsonRpcRequest.rpc.discover"];
+        JsonRpcSuccess: {
             /** @constant */
             jsonrpc: "2.0";
             id: string | number | null;
-            result?: unknown;
-            error?: {
-                code: number;
-                message: string;
-                data?: Record<string, never>;
+            /** @description The method's result, as its REST route answers it (see the method in the OpenRPC document, rpc.discover) */
+            result: unknown;
+            /** @description Search calls only: whether rows exist past this page, and the offset of the next one (null when none) */
+            meta?: {
+                has_more: boolean;
+                next_offset: number | null;
             };
         };
+        JsonRpcError: {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description null when the request could not be read */
+            id: string | number | null;
+            error: {
+                code: number;
+                message: string;
+                /** @description The same `data` as the REST error */
+                data?: {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        /** @description The answer to one call: its result, or its error */
+        JsonRpcResponse: components["schemas"]["JsonRpcSuccess"] | components["schemas"]["JsonRpcError"];
+        /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+        TimeZone: string;
+        /**
+         * @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds.
+         * @enum {string}
+         */
+        Decimals: "number" | "string";
     };
     responses: {
         /** @description Invalid params: `data` maps each field to its problem (HTTP 400, JSON-RPC -32602) */
         validation: {
             headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                ETag: components["headers"]["ETag"];
+                Deprecation: components["headers"]["Deprecation"];
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "message": "Invalid params",
+                 *         "data": {
+                 *           "name": "must not be empty"
+                 *         }
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["Error"];
             };
         };
         /** @description Missing, unknown or blocked credentials (HTTP 401, JSON-RPC -32005) */
         authentication: {
             headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                ETag: components["headers"]["ETag"];
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "message": "utoken-auth-failed: Authentication failed: a valid X-Api-Key header is required",
+                 *         "data": {
+                 *           "code": "utoken-auth-failed",
+                 *           "message": "Authentication failed: a valid X-Api-Key header is required"
+                 *         }
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["Error"];
             };
         };
         /** @description No such object within the caller's reach (HTTP 404, JSON-RPC -32004) */
         not_found: {
             headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                ETag: components["headers"]["ETag"];
+                Deprecation: components["headers"]["Deprecation"];
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "message": "not_found: clients #42 not found",
+                 *         "data": {
+                 *           "code": "not_found",
+                 *           "object_name": "clients",
+                 *           "object_id": "42"
+                 *         }
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["Error"];
             };
         };
         /** @description A business rule refused it; `data.code` says which (HTTP 422, JSON-RPC -32000) */
         business: {
             headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                ETag: components["headers"]["ETag"];
+                Deprecation: components["headers"]["Deprecation"];
+                "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "message": "low-balance: client #42 has 10 available, 25.5 needed",
+                 *         "data": {
+                 *           "code": "low-balance",
+                 *           "message": "client #42 has 10 available, 25.5 needed"
+                 *         }
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["Error"];
             };
         };
         /** @description Too many requests; see Retry-After (HTTP 429, JSON-RPC -32029) */
         too_many_requests: {
             headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                ETag: components["headers"]["ETag"];
+                Deprecation: components["headers"]["Deprecation"];
+                "Retry-After": components["headers"]["Retry-After"];
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "message": "too-many-requests: Too many requests, retry later",
+                 *         "data": {
+                 *           "code": "too-many-requests"
+                 *         }
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description The body is over the size limit (HTTP 413) */
+        /** @description The body is over the size limit (`data.code` `payload-too-large`, `data.limit_bytes`) (HTTP 413) */
         payload_too_large: {
             headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                ETag: components["headers"]["ETag"];
+                Deprecation: components["headers"]["Deprecation"];
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "message": "payload-too-large: the body is over the limit of 1048576 bytes",
+                 *         "data": {
+                 *           "code": "payload-too-large",
+                 *           "message": "the body is over the limit of 1048576 bytes",
+                 *           "limit_bytes": 1048576
+                 *         }
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["Error"];
             };
         };
         /** @description Unexpected failure, nothing internal revealed (HTTP 500, JSON-RPC -32603) */
         internal: {
             headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                ETag: components["headers"]["ETag"];
+                Deprecation: components["headers"]["Deprecation"];
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "message": "Internal error",
+                 *         "data": {
+                 *           "code": "internal-error"
+                 *         }
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["Error"];
             };
         };
         /** @description The database is down, too slow or cannot take writes (`data.code` `service-unavailable`); nothing was done, retry after Retry-After seconds (HTTP 503, JSON-RPC -32603) */
         unavailable: {
             headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                ETag: components["headers"]["ETag"];
+                Deprecation: components["headers"]["Deprecation"];
+                "Retry-After": components["headers"]["Retry-After"];
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "message": "service-unavailable: Service temporarily unavailable, retry later",
+                 *         "data": {
+                 *           "code": "service-unavailable"
+                 *         }
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["Error"];
             };
         };
     };
-    parameters: never;
+    parameters: {
+        /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+        TimeZone: components["schemas"]["TimeZone"];
+        /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+        Decimals: components["schemas"]["Decimals"];
+        /** @description 1 to 255 printable ASCII characters, unique per intended operation (e.g. a UUID). A retry with the same key and the same request replays the first answer (`Idempotent-Replayed: true`) instead of acting twice; the same key with another request is refused (422 `idempotency-key-reused`). Kept 24 hours, per user. */
+        IdempotencyKey: string;
+    };
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description The request's id, as logged by the server (the caller's own X-Request-Id when it sent a valid one) */
+        "X-Request-Id": string;
+        /** @description A weak validator of the body: send it back in If-None-Match to get 304 while the answer is unchanged */
+        ETag: string;
+        /** @description Seconds to wait before trying again (on a JSON-RPC answer: the longest any call of it was told) */
+        "Retry-After": string;
+        /** @description Sent as `true` when the call was authenticated with a (deprecated) JWT bearer token */
+        Deprecation: "true";
+        /** @description Whether rows exist past this page (the search read one row more than `limit` to know) */
+        "X-Has-More": "true" | "false";
+        /** @description When X-Has-More is true: `<{path}?{the same query with offset + limit}>; rel="next"`, the next page */
+        Link: string;
+        /** @description Sent as `true` when this answer is the replay of an earlier call with the same Idempotency-Key */
+        "Idempotent-Replayed": "true";
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -1465,7 +3372,10 @@ export interface operations {
                 q?: string;
                 /** @description Only these ISO codes */
                 name?: string[];
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path?: never;
@@ -1476,11 +3386,25 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
+                    "X-Has-More": components["headers"]["X-Has-More"];
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Currency"][];
                 };
+            };
+            /** @description Not modified: the If-None-Match ETag is still current (no body) */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["validation"];
             401: components["responses"]["authentication"];
@@ -1491,9 +3415,15 @@ export interface operations {
     "accounting.currencies.create": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
-            header?: never;
+            header?: {
+                /** @description 1 to 255 printable ASCII characters, unique per intended operation (e.g. a UUID). A retry with the same key and the same request replays the first answer (`Idempotent-Replayed: true`) instead of acting twice; the same key with another request is refused (422 `idempotency-key-reused`). Kept 24 hours, per user. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1511,17 +3441,19 @@ export interface operations {
                      * @description Decimal places of exchange rates
                      * @default 4
                      */
-                    rates_precision?: number;
+                    rates_precision?: number | string;
                     /**
                      * @description Decimal places of detailed amounts
                      * @default 4
                      */
-                    details_precision?: number;
+                    details_precision?: number | string;
                     /**
                      * @description Decimal places of totals
                      * @default 2
                      */
-                    totals_precision?: number;
+                    totals_precision?: number | string;
+                    __tz?: components["schemas"]["TimeZone"];
+                    __decimals?: components["schemas"]["Decimals"];
                 };
             };
         };
@@ -1529,6 +3461,10 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1546,7 +3482,10 @@ export interface operations {
     "accounting.currencies.get": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path: {
@@ -1560,11 +3499,23 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Currency"];
                 };
+            };
+            /** @description Not modified: the If-None-Match ETag is still current (no body) */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["validation"];
             401: components["responses"]["authentication"];
@@ -1576,7 +3527,10 @@ export interface operations {
     "accounting.currencies.delete": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path: {
@@ -1590,6 +3544,9 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1607,7 +3564,10 @@ export interface operations {
     "accounting.currencies.update": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path: {
@@ -1622,9 +3582,11 @@ export interface operations {
                     /** @example EUR */
                     name?: string;
                     description?: string | null;
-                    rates_precision?: number;
-                    details_precision?: number;
-                    totals_precision?: number;
+                    rates_precision?: number | string;
+                    details_precision?: number | string;
+                    totals_precision?: number | string;
+                    __tz?: components["schemas"]["TimeZone"];
+                    __decimals?: components["schemas"]["Decimals"];
                 };
             };
         };
@@ -1632,6 +3594,9 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1654,11 +3619,16 @@ export interface operations {
                 currencies_id?: number;
                 /** @description To this currency (or give its ISO code as `to`) */
                 to_currencies_id?: number;
+                /** @description From this currency, by ISO 4217 code (instead of currencies_id) */
                 from?: string;
+                /** @description To this currency, by ISO 4217 code (instead of to_currencies_id) */
                 to?: string;
-                /** @description The instant the rate is asked for (default: now) */
+                /** @description The instant the rate is asked for (default: now). ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25) */
                 dt?: string;
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path?: never;
@@ -1669,11 +3639,23 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["RateInEffect"];
                 };
+            };
+            /** @description Not modified: the If-None-Match ETag is still current (no body) */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["validation"];
             401: components["responses"]["authentication"];
@@ -1693,9 +3675,14 @@ export interface operations {
                 order?: string[];
                 /** @description Only these ids */
                 id?: number[];
+                /** @description Only rows whose currencies_id is one of these ids (repeat the parameter, or separate ids with commas) */
                 currencies_id?: number[];
+                /** @description Only rows whose to_currencies_id is one of these ids (repeat the parameter, or separate ids with commas) */
                 to_currencies_id?: number[];
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path?: never;
@@ -1706,11 +3693,25 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
+                    "X-Has-More": components["headers"]["X-Has-More"];
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ExchangeRate"][];
                 };
+            };
+            /** @description Not modified: the If-None-Match ETag is still current (no body) */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["validation"];
             401: components["responses"]["authentication"];
@@ -1721,9 +3722,15 @@ export interface operations {
     "accounting.currencies.rates.create": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
-            header?: never;
+            header?: {
+                /** @description 1 to 255 printable ASCII characters, unique per intended operation (e.g. a UUID). A retry with the same key and the same request replays the first answer (`Idempotent-Replayed: true`) instead of acting twice; the same key with another request is refused (422 `idempotency-key-reused`). Kept 24 hours, per user. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1734,23 +3741,24 @@ export interface operations {
                      * @description From this currency
                      * @example 1
                      */
-                    currencies_id: number;
+                    currencies_id: number | string;
                     /**
                      * @description To this currency
                      * @example 1
                      */
-                    to_currencies_id: number;
+                    to_currencies_id: number | string;
                     /**
-                     * @description Units of to_currencies_id one unit of currencies_id is worth. Exact decimal: a JSON number or a numeric string (every digit is kept), at most 10 decimal places
+                     * @description Units of to_currencies_id one unit of currencies_id is worth. Exact decimal: a JSON number or a decimal string such as "25.50" (every digit is kept), at most 10 decimal places
                      * @example 0.9215
                      */
-                    rate: number;
+                    rate: string | number;
                     /**
-                     * Format: date-time
-                     * @description In effect from this instant on (default: now)
+                     * @description In effect from this instant on (default: now). ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
                      * @example 2026-11-25 09:30:00
                      */
                     effective_from?: string;
+                    __tz?: components["schemas"]["TimeZone"];
+                    __decimals?: components["schemas"]["Decimals"];
                 };
             };
         };
@@ -1758,6 +3766,10 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1776,7 +3788,10 @@ export interface operations {
     "accounting.currencies.rates.get": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path: {
@@ -1790,11 +3805,23 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ExchangeRate"];
                 };
+            };
+            /** @description Not modified: the If-None-Match ETag is still current (no body) */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["validation"];
             401: components["responses"]["authentication"];
@@ -1806,7 +3833,10 @@ export interface operations {
     "accounting.currencies.rates.delete": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path: {
@@ -1820,6 +3850,9 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1844,14 +3877,20 @@ export interface operations {
                 order?: string[];
                 /** @description Only these ids */
                 id?: number[];
+                /** @description Only rows whose clients_id is one of these ids (repeat the parameter, or separate ids with commas) */
                 clients_id?: number[];
+                /** @description Only rows whose resellers_id is one of these ids (repeat the parameter, or separate ids with commas) */
                 resellers_id?: number[];
+                /** @description Only rows whose status is one of these values (repeat the parameter, or separate values with commas) */
                 status?: ("issued" | "paid" | "void")[];
-                /** @description invoice_dt at or after (in the effective time zone unless an offset is given) */
+                /** @description invoice_dt at or after (in the effective time zone unless an offset is given). ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25) */
                 invoice_dt_from?: string;
-                /** @description invoice_dt before (in the effective time zone unless an offset is given) */
+                /** @description invoice_dt before (in the effective time zone unless an offset is given). ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25) */
                 invoice_dt_till?: string;
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path?: never;
@@ -1862,11 +3901,25 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
+                    "X-Has-More": components["headers"]["X-Has-More"];
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["InvoiceSummary"][];
                 };
+            };
+            /** @description Not modified: the If-None-Match ETag is still current (no body) */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["validation"];
             401: components["responses"]["authentication"];
@@ -1877,9 +3930,15 @@ export interface operations {
     "accounting.invoices.create": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
-            header?: never;
+            header?: {
+                /** @description 1 to 255 printable ASCII characters, unique per intended operation (e.g. a UUID). A retry with the same key and the same request replays the first answer (`Idempotent-Replayed: true`) instead of acting twice; the same key with another request is refused (422 `idempotency-key-reused`). Kept 24 hours, per user. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1890,32 +3949,30 @@ export interface operations {
                      * @description The client invoiced
                      * @example 1
                      */
-                    clients_id: number;
+                    clients_id: number | string;
                     /**
-                     * Format: date-time
-                     * @description Start of the period invoiced (inclusive), in the effective time zone unless an offset is given
+                     * @description Start of the period invoiced (inclusive), in the effective time zone unless an offset is given. ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
                      * @example 2026-11-01
                      */
                     start_dt: string;
                     /**
-                     * Format: date-time
-                     * @description End of the period invoiced (exclusive), after start_dt
+                     * @description End of the period invoiced (exclusive), after start_dt. ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
                      * @example 2026-12-01
                      */
                     end_dt: string;
                     /**
-                     * Format: date-time
-                     * @description Date of issue (default: now); its calendar year in the system time zone (DEFAULT_TIMEZONE) numbers the invoice
+                     * @description Date of issue (default: now); its calendar year in the system time zone (DEFAULT_TIMEZONE) numbers the invoice. ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
                      * @example 2026-11-25 09:30:00
                      */
                     invoice_dt?: string;
                     /**
-                     * Format: date-time
-                     * @description When payment is due, not before invoice_dt (default: invoice_dt + 14 days)
+                     * @description When payment is due, not before invoice_dt (default: invoice_dt + 14 days). ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
                      * @example 2026-11-25 09:30:00
                      */
                     due_dt?: string;
                     notes?: string | null;
+                    __tz?: components["schemas"]["TimeZone"];
+                    __decimals?: components["schemas"]["Decimals"];
                 };
             };
         };
@@ -1923,6 +3980,10 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1941,7 +4002,10 @@ export interface operations {
     "accounting.invoices.get": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path: {
@@ -1955,11 +4019,23 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Invoice"];
                 };
+            };
+            /** @description Not modified: the If-None-Match ETag is still current (no body) */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["validation"];
             401: components["responses"]["authentication"];
@@ -1971,7 +4047,10 @@ export interface operations {
     "accounting.invoices.delete": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path: {
@@ -1985,6 +4064,9 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2002,7 +4084,10 @@ export interface operations {
     "accounting.invoices.update": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path: {
@@ -2020,12 +4105,13 @@ export interface operations {
                      */
                     status?: "issued" | "paid";
                     /**
-                     * Format: date-time
-                     * @description Not before invoice_dt
+                     * @description Not before invoice_dt. ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
                      * @example 2026-11-25 09:30:00
                      */
                     due_dt?: string;
                     notes?: string | null;
+                    __tz?: components["schemas"]["TimeZone"];
+                    __decimals?: components["schemas"]["Decimals"];
                 };
             };
         };
@@ -2033,6 +4119,9 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2051,9 +4140,15 @@ export interface operations {
     "accounting.invoices.generate": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
-            header?: never;
+            header?: {
+                /** @description 1 to 255 printable ASCII characters, unique per intended operation (e.g. a UUID). A retry with the same key and the same request replays the first answer (`Idempotent-Replayed: true`) instead of acting twice; the same key with another request is refused (422 `idempotency-key-reused`). Kept 24 hours, per user. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2061,33 +4156,31 @@ export interface operations {
             content: {
                 "application/json": {
                     /**
-                     * Format: date-time
-                     * @description Start of the period invoiced (inclusive), in the effective time zone unless an offset is given
+                     * @description Start of the period invoiced (inclusive), in the effective time zone unless an offset is given. ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
                      * @example 2026-11-01
                      */
                     start_dt: string;
                     /**
-                     * Format: date-time
-                     * @description End of the period invoiced (exclusive), after start_dt
+                     * @description End of the period invoiced (exclusive), after start_dt. ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
                      * @example 2026-12-01
                      */
                     end_dt: string;
                     /** @description Only these clients (default: every client in reach) */
-                    clients_id?: number[];
+                    clients_id?: (number | string)[] | (number | string) | string | null;
                     /** @description Only the clients of these resellers (each exactly: not their sub-resellers) */
-                    resellers_id?: number[];
+                    resellers_id?: (number | string)[] | (number | string) | string | null;
                     /**
-                     * Format: date-time
-                     * @description Date of issue (default: now); its calendar year in the system time zone (DEFAULT_TIMEZONE) numbers the invoice
+                     * @description Date of issue (default: now); its calendar year in the system time zone (DEFAULT_TIMEZONE) numbers the invoice. ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
                      * @example 2026-11-25 09:30:00
                      */
                     invoice_dt?: string;
                     /**
-                     * Format: date-time
-                     * @description When payment is due, not before invoice_dt (default: invoice_dt + 14 days)
+                     * @description When payment is due, not before invoice_dt (default: invoice_dt + 14 days). ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
                      * @example 2026-11-25 09:30:00
                      */
                     due_dt?: string;
+                    __tz?: components["schemas"]["TimeZone"];
+                    __decimals?: components["schemas"]["Decimals"];
                 };
             };
         };
@@ -2095,6 +4188,10 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2113,7 +4210,10 @@ export interface operations {
     "accounting.invoices.pdf": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path: {
@@ -2127,11 +4227,23 @@ export interface operations {
             /** @description The file */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/pdf": string;
                 };
+            };
+            /** @description Not modified: the If-None-Match ETag is still current (no body) */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["validation"];
             401: components["responses"]["authentication"];
@@ -2143,9 +4255,15 @@ export interface operations {
     "accounting.invoices.void": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
-            header?: never;
+            header?: {
+                /** @description 1 to 255 printable ASCII characters, unique per intended operation (e.g. a UUID). A retry with the same key and the same request replays the first answer (`Idempotent-Replayed: true`) instead of acting twice; the same key with another request is refused (422 `idempotency-key-reused`). Kept 24 hours, per user. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description Object id */
                 id: number;
@@ -2154,13 +4272,20 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": {
+                    __tz?: components["schemas"]["TimeZone"];
+                    __decimals?: components["schemas"]["Decimals"];
+                };
             };
         };
         responses: {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2171,6 +4296,7 @@ export interface operations {
             401: components["responses"]["authentication"];
             404: components["responses"]["not_found"];
             413: components["responses"]["payload_too_large"];
+            422: components["responses"]["business"];
             500: components["responses"]["internal"];
             503: components["responses"]["unavailable"];
         };
@@ -2188,17 +4314,24 @@ export interface operations {
                 id?: number[];
                 /** @description Case-insensitive quick search; * is a wildcard */
                 q?: string;
+                /** @description Only rows whose clients_id is one of these ids (repeat the parameter, or separate ids with commas) */
                 clients_id?: number[];
+                /** @description Only rows whose resellers_id is one of these ids (repeat the parameter, or separate ids with commas) */
                 resellers_id?: number[];
+                /** @description Only rows whose type is one of these values (repeat the parameter, or separate values with commas) */
                 type?: ("payment" | "charge" | "credit_note" | "debit_note" | "adjustment")[];
+                /** @description Only rows whose currencies_id is one of these ids (repeat the parameter, or separate ids with commas) */
                 currencies_id?: number[];
                 /** @description Only the fees of these subscriptions */
                 subscriptions_id?: number[];
-                /** @description dt at or after (in the effective time zone unless an offset is given) */
+                /** @description dt at or after (in the effective time zone unless an offset is given). ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25) */
                 dt_from?: string;
-                /** @description dt before (in the effective time zone unless an offset is given) */
+                /** @description dt before (in the effective time zone unless an offset is given). ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25) */
                 dt_till?: string;
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path?: never;
@@ -2209,11 +4342,25 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
+                    "X-Has-More": components["headers"]["X-Has-More"];
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Transaction"][];
                 };
+            };
+            /** @description Not modified: the If-None-Match ETag is still current (no body) */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["validation"];
             401: components["responses"]["authentication"];
@@ -2224,9 +4371,15 @@ export interface operations {
     "accounting.transactions.create": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
-            header?: never;
+            header?: {
+                /** @description 1 to 255 printable ASCII characters, unique per intended operation (e.g. a UUID). A retry with the same key and the same request replays the first answer (`Idempotent-Replayed: true`) instead of acting twice; the same key with another request is refused (422 `idempotency-key-reused`). Kept 24 hours, per user. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2237,25 +4390,24 @@ export interface operations {
                      * @description The client booked on
                      * @example 1
                      */
-                    clients_id: number;
+                    clients_id: number | string;
                     /**
                      * @example payment
                      * @enum {string}
                      */
                     type: "payment" | "charge" | "credit_note" | "debit_note" | "adjustment";
                     /**
-                     * @description Positive raises the balance, negative lowers it. Exact decimal: a JSON number or a numeric string (every digit is kept), at most 8 decimal places
+                     * @description Positive raises the balance, negative lowers it. Exact decimal: a JSON number or a decimal string such as "25.50" (every digit is kept), at most 8 decimal places
                      * @example 100
                      */
-                    amount: number;
+                    amount: string | number;
                     /**
                      * @description Currency of the amount (default: the client's); converted at the rate in effect at dt
                      * @example 1
                      */
-                    currencies_id?: number;
+                    currencies_id?: number | string;
                     /**
-                     * Format: date-time
-                     * @description When it happened (default: now)
+                     * @description When it happened (default: now). ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
                      * @example 2026-11-25 09:30:00
                      */
                     dt?: string;
@@ -2265,6 +4417,8 @@ export interface operations {
                      * @example invoice-2026-0042
                      */
                     external_id?: string;
+                    __tz?: components["schemas"]["TimeZone"];
+                    __decimals?: components["schemas"]["Decimals"];
                 };
             };
         };
@@ -2272,6 +4426,10 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2290,9 +4448,15 @@ export interface operations {
     "accounting.transactions.create_no_negative": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
-            header?: never;
+            header?: {
+                /** @description 1 to 255 printable ASCII characters, unique per intended operation (e.g. a UUID). A retry with the same key and the same request replays the first answer (`Idempotent-Replayed: true`) instead of acting twice; the same key with another request is refused (422 `idempotency-key-reused`). Kept 24 hours, per user. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2303,25 +4467,24 @@ export interface operations {
                      * @description The client booked on
                      * @example 1
                      */
-                    clients_id: number;
+                    clients_id: number | string;
                     /**
                      * @example payment
                      * @enum {string}
                      */
                     type: "payment" | "charge" | "credit_note" | "debit_note" | "adjustment";
                     /**
-                     * @description Positive raises the balance, negative lowers it. Exact decimal: a JSON number or a numeric string (every digit is kept), at most 8 decimal places
+                     * @description Positive raises the balance, negative lowers it. Exact decimal: a JSON number or a decimal string such as "25.50" (every digit is kept), at most 8 decimal places
                      * @example 100
                      */
-                    amount: number;
+                    amount: string | number;
                     /**
                      * @description Currency of the amount (default: the client's); converted at the rate in effect at dt
                      * @example 1
                      */
-                    currencies_id?: number;
+                    currencies_id?: number | string;
                     /**
-                     * Format: date-time
-                     * @description When it happened (default: now)
+                     * @description When it happened (default: now). ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
                      * @example 2026-11-25 09:30:00
                      */
                     dt?: string;
@@ -2331,6 +4494,8 @@ export interface operations {
                      * @example invoice-2026-0042
                      */
                     external_id?: string;
+                    __tz?: components["schemas"]["TimeZone"];
+                    __decimals?: components["schemas"]["Decimals"];
                 };
             };
         };
@@ -2338,6 +4503,10 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2356,7 +4525,10 @@ export interface operations {
     "accounting.transactions.get": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path: {
@@ -2370,11 +4542,23 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Transaction"];
                 };
+            };
+            /** @description Not modified: the If-None-Match ETag is still current (no body) */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["validation"];
             401: components["responses"]["authentication"];
@@ -2386,9 +4570,15 @@ export interface operations {
     "clients.archive": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
-            header?: never;
+            header?: {
+                /** @description 1 to 255 printable ASCII characters, unique per intended operation (e.g. a UUID). A retry with the same key and the same request replays the first answer (`Idempotent-Replayed: true`) instead of acting twice; the same key with another request is refused (422 `idempotency-key-reused`). Kept 24 hours, per user. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description Object id */
                 id: number;
@@ -2397,13 +4587,20 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": {
+                    __tz?: components["schemas"]["TimeZone"];
+                    __decimals?: components["schemas"]["Decimals"];
+                };
             };
         };
         responses: {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2414,6 +4611,7 @@ export interface operations {
             401: components["responses"]["authentication"];
             404: components["responses"]["not_found"];
             413: components["responses"]["payload_too_large"];
+            422: components["responses"]["business"];
             500: components["responses"]["internal"];
             503: components["responses"]["unavailable"];
         };
@@ -2431,14 +4629,20 @@ export interface operations {
                 id?: number[];
                 /** @description Case-insensitive quick search; * is a wildcard */
                 q?: string;
+                /** @description Only rows whose status is one of these values (repeat the parameter, or separate values with commas) */
                 status?: ("active" | "blocked" | "archive")[];
+                /** @description Only rows whose resellers_id is one of these ids (repeat the parameter, or separate ids with commas) */
                 resellers_id?: number[];
+                /** @description Only rows whose currencies_id is one of these ids (repeat the parameter, or separate ids with commas) */
                 currencies_id?: number[];
-                /** @description Created at or after (in the effective time zone unless an offset is given) */
+                /** @description Created at or after (in the effective time zone unless an offset is given). ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25) */
                 c_dt_from?: string;
-                /** @description Created before (in the effective time zone unless an offset is given) */
+                /** @description Created before (in the effective time zone unless an offset is given). ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25) */
                 c_dt_till?: string;
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path?: never;
@@ -2449,11 +4653,25 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
+                    "X-Has-More": components["headers"]["X-Has-More"];
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Client"][];
                 };
+            };
+            /** @description Not modified: the If-None-Match ETag is still current (no body) */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["validation"];
             401: components["responses"]["authentication"];
@@ -2464,9 +4682,15 @@ export interface operations {
     "clients.create": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
-            header?: never;
+            header?: {
+                /** @description 1 to 255 printable ASCII characters, unique per intended operation (e.g. a UUID). A retry with the same key and the same request replays the first answer (`Idempotent-Replayed: true`) instead of acting twice; the same key with another request is refused (422 `idempotency-key-reused`). Kept 24 hours, per user. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2477,7 +4701,7 @@ export interface operations {
                      * @description Reseller the client belongs to; a reseller-limited caller's default is their own reseller
                      * @example 1
                      */
-                    resellers_id?: number | null;
+                    resellers_id?: number | string | null;
                     /** @example Acme Ltd */
                     company_name?: string | null;
                     address?: string | null;
@@ -2498,23 +4722,25 @@ export interface operations {
                      * @description The currency of the account
                      * @example 1
                      */
-                    currencies_id: number;
+                    currencies_id: number | string;
                     /**
                      * @default active
                      * @enum {string}
                      */
                     status?: "active" | "blocked" | "archive";
                     /**
-                     * @description Credit limit. Exact decimal: a JSON number or a numeric string (every digit is kept), at most 8 decimal places
+                     * @description Credit limit. Exact decimal: a JSON number or a decimal string such as "25.50" (every digit is kept), at most 8 decimal places
                      * @default 0
                      * @example 1000
                      */
-                    credit?: number;
+                    credit?: string | number;
                     /**
                      * @description Prepaid bookings ignore the credit limit
                      * @default false
                      */
-                    credit_unlimited?: boolean;
+                    credit_unlimited?: boolean | ("true" | "false" | "1" | "0");
+                    __tz?: components["schemas"]["TimeZone"];
+                    __decimals?: components["schemas"]["Decimals"];
                 };
             };
         };
@@ -2522,6 +4748,10 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2540,7 +4770,10 @@ export interface operations {
     "clients.get": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path: {
@@ -2554,11 +4787,23 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Client"];
                 };
+            };
+            /** @description Not modified: the If-None-Match ETag is still current (no body) */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["validation"];
             401: components["responses"]["authentication"];
@@ -2570,7 +4815,10 @@ export interface operations {
     "clients.delete": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path: {
@@ -2584,6 +4832,9 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2601,7 +4852,10 @@ export interface operations {
     "clients.update": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path: {
@@ -2619,14 +4873,14 @@ export interface operations {
                      * @description Reseller the client belongs to; a reseller-limited caller's default is their own reseller
                      * @example 1
                      */
-                    resellers_id?: number | null;
+                    resellers_id?: number | string | null;
                     /**
-                     * @description Credit limit. Exact decimal: a JSON number or a numeric string (every digit is kept), at most 8 decimal places
+                     * @description Credit limit. Exact decimal: a JSON number or a decimal string such as "25.50" (every digit is kept), at most 8 decimal places
                      * @example 1000
                      */
-                    credit?: number;
+                    credit?: string | number;
                     /** @description Prepaid bookings ignore the credit limit */
-                    credit_unlimited?: boolean;
+                    credit_unlimited?: boolean | ("true" | "false" | "1" | "0");
                     /** @example Acme Ltd */
                     company_name?: string | null;
                     address?: string | null;
@@ -2646,7 +4900,9 @@ export interface operations {
                      * @description Refused with 422 while the client has transactions in its currency
                      * @example 1
                      */
-                    currencies_id?: number;
+                    currencies_id?: number | string;
+                    __tz?: components["schemas"]["TimeZone"];
+                    __decimals?: components["schemas"]["Decimals"];
                 };
             };
         };
@@ -2654,6 +4910,9 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2680,14 +4939,20 @@ export interface operations {
                 order?: string[];
                 /** @description Only these ids */
                 id?: number[];
+                /** @description Only rows whose clients_id is one of these ids (repeat the parameter, or separate ids with commas) */
                 clients_id?: number[];
+                /** @description Only rows whose packages_id is one of these ids (repeat the parameter, or separate ids with commas) */
                 packages_id?: number[];
+                /** @description Only rows whose resellers_id is one of these ids (repeat the parameter, or separate ids with commas) */
                 resellers_id?: number[];
                 /** @description Computed: active (activated, and a paid period runs now), pending (not yet activated, or the current fee not yet paid), archive (deactivated, or stop_dt has passed) */
                 status?: ("active" | "pending" | "archive")[];
                 /** @description What the billing engine has done: new (not yet activated), activated, deactivated */
                 condition?: ("new" | "activated" | "deactivated")[];
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path?: never;
@@ -2698,11 +4963,25 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
+                    "X-Has-More": components["headers"]["X-Has-More"];
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Subscription"][];
                 };
+            };
+            /** @description Not modified: the If-None-Match ETag is still current (no body) */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["validation"];
             401: components["responses"]["authentication"];
@@ -2713,9 +4992,15 @@ export interface operations {
     "clients.subscriptions.create": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
-            header?: never;
+            header?: {
+                /** @description 1 to 255 printable ASCII characters, unique per intended operation (e.g. a UUID). A retry with the same key and the same request replays the first answer (`Idempotent-Replayed: true`) instead of acting twice; the same key with another request is refused (422 `idempotency-key-reused`). Kept 24 hours, per user. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2726,30 +5011,30 @@ export interface operations {
                      * @description The client
                      * @example 1
                      */
-                    clients_id: number;
+                    clients_id: number | string;
                     /**
                      * @description The package: active, of no reseller or of the client's reseller or one of its ancestors
                      * @example 1
                      */
-                    packages_id: number;
+                    packages_id: number | string;
                     /**
                      * @description Fees are multiplied by it
                      * @default 1
                      * @example 1
                      */
-                    quantity?: number;
+                    quantity?: number | string;
                     /**
-                     * Format: date-time
-                     * @description When the first period starts (default: now); in the past, the periods since are caught up
+                     * @description When the first period starts (default: now); in the past, the periods since are caught up. ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
                      * @example 2026-11-25 09:30:00
                      */
                     start_dt?: string;
                     /**
-                     * Format: date-time
-                     * @description When it stops (after start_dt); null: runs until stopped
+                     * @description When it stops (after start_dt); null: runs until stopped. ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
                      * @example 2026-11-25 09:30:00
                      */
                     stop_dt?: string | null;
+                    __tz?: components["schemas"]["TimeZone"];
+                    __decimals?: components["schemas"]["Decimals"];
                 };
             };
         };
@@ -2757,6 +5042,10 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2775,7 +5064,10 @@ export interface operations {
     "clients.subscriptions.get": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path: {
@@ -2789,11 +5081,23 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Subscription"];
                 };
+            };
+            /** @description Not modified: the If-None-Match ETag is still current (no body) */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["validation"];
             401: components["responses"]["authentication"];
@@ -2805,7 +5109,10 @@ export interface operations {
     "clients.subscriptions.delete": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path: {
@@ -2819,6 +5126,9 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2836,7 +5146,10 @@ export interface operations {
     "clients.subscriptions.update": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path: {
@@ -2852,13 +5165,14 @@ export interface operations {
                      * @description Fees are multiplied by it, from the next period booked
                      * @example 2
                      */
-                    quantity?: number;
+                    quantity?: number | string;
                     /**
-                     * Format: date-time
-                     * @description When it stops (not before start_dt); null clears it, unless the subscription is deactivated
+                     * @description When it stops (not before start_dt); null clears it, unless the subscription is deactivated. ISO 8601 with an offset or Z (2026-11-25T09:30:00-05:00), or a local datetime read in the effective time zone (`__tz`): 2026-11-25 09:30:00, 2026-11-25T09:30:00, or a date alone for its midnight (2026-11-25)
                      * @example 2026-11-25 09:30:00
                      */
                     stop_dt?: string | null;
+                    __tz?: components["schemas"]["TimeZone"];
+                    __decimals?: components["schemas"]["Decimals"];
                 };
             };
         };
@@ -2866,6 +5180,9 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2884,9 +5201,15 @@ export interface operations {
     "clients.subscriptions.stop": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
-            header?: never;
+            header?: {
+                /** @description 1 to 255 printable ASCII characters, unique per intended operation (e.g. a UUID). A retry with the same key and the same request replays the first answer (`Idempotent-Replayed: true`) instead of acting twice; the same key with another request is refused (422 `idempotency-key-reused`). Kept 24 hours, per user. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description Subscription id */
                 id: number;
@@ -2902,6 +5225,8 @@ export interface operations {
                      * @enum {string}
                      */
                     at?: "period_end" | "now";
+                    __tz?: components["schemas"]["TimeZone"];
+                    __decimals?: components["schemas"]["Decimals"];
                 };
             };
         };
@@ -2909,6 +5234,10 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2919,6 +5248,7 @@ export interface operations {
             401: components["responses"]["authentication"];
             404: components["responses"]["not_found"];
             413: components["responses"]["payload_too_large"];
+            422: components["responses"]["business"];
             500: components["responses"]["internal"];
             503: components["responses"]["unavailable"];
         };
@@ -2926,7 +5256,10 @@ export interface operations {
     "iam.auth.jwt.authenticate": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path?: never;
@@ -2939,6 +5272,8 @@ export interface operations {
                     login: string;
                     /** @example secret */
                     password: string;
+                    __tz?: components["schemas"]["TimeZone"];
+                    __decimals?: components["schemas"]["Decimals"];
                 };
             };
         };
@@ -2946,6 +5281,8 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2963,7 +5300,10 @@ export interface operations {
     "iam.auth.jwt.refresh": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path?: never;
@@ -2971,13 +5311,19 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": {
+                    __tz?: components["schemas"]["TimeZone"];
+                    __decimals?: components["schemas"]["Decimals"];
+                };
             };
         };
         responses: {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3004,10 +5350,14 @@ export interface operations {
                 id?: number[];
                 /** @description Case-insensitive quick search; * is a wildcard */
                 q?: string;
+                /** @description Only rows whose status is one of these values (repeat the parameter, or separate values with commas) */
                 status?: ("active" | "deleted")[];
                 /** @description Only children of these resellers */
                 parent_id?: number[];
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path?: never;
@@ -3018,11 +5368,25 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
+                    "X-Has-More": components["headers"]["X-Has-More"];
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Reseller"][];
                 };
+            };
+            /** @description Not modified: the If-None-Match ETag is still current (no body) */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["validation"];
             401: components["responses"]["authentication"];
@@ -3033,9 +5397,15 @@ export interface operations {
     "iam.resellers.create": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
-            header?: never;
+            header?: {
+                /** @description 1 to 255 printable ASCII characters, unique per intended operation (e.g. a UUID). A retry with the same key and the same request replays the first answer (`Idempotent-Replayed: true`) instead of acting twice; the same key with another request is refused (422 `idempotency-key-reused`). Kept 24 hours, per user. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3048,7 +5418,9 @@ export interface operations {
                      * @description Parent reseller; a reseller-limited caller's default is their own reseller, otherwise none (a root)
                      * @example 1
                      */
-                    parent_id?: number | null;
+                    parent_id?: number | string | null;
+                    __tz?: components["schemas"]["TimeZone"];
+                    __decimals?: components["schemas"]["Decimals"];
                 };
             };
         };
@@ -3056,6 +5428,10 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3074,7 +5450,10 @@ export interface operations {
     "iam.resellers.get": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path: {
@@ -3088,11 +5467,23 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Reseller"];
                 };
+            };
+            /** @description Not modified: the If-None-Match ETag is still current (no body) */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["validation"];
             401: components["responses"]["authentication"];
@@ -3104,7 +5495,10 @@ export interface operations {
     "iam.resellers.delete": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path: {
@@ -3118,6 +5512,9 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3135,7 +5532,10 @@ export interface operations {
     "iam.resellers.update": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path: {
@@ -3152,9 +5552,11 @@ export interface operations {
                      * @description Move under another reseller (null: make it a root)
                      * @example 1
                      */
-                    parent_id?: number | null;
+                    parent_id?: number | string | null;
                     /** @enum {string} */
                     status?: "active" | "deleted";
+                    __tz?: components["schemas"]["TimeZone"];
+                    __decimals?: components["schemas"]["Decimals"];
                 };
             };
         };
@@ -3162,6 +5564,9 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3190,9 +5595,14 @@ export interface operations {
                 id?: number[];
                 /** @description Case-insensitive quick search; * is a wildcard */
                 q?: string;
+                /** @description Only rows whose status is one of these values (repeat the parameter, or separate values with commas) */
                 status?: ("active" | "blocked" | "archive")[];
+                /** @description Only rows whose resellers_id is one of these ids (repeat the parameter, or separate ids with commas) */
                 resellers_id?: number[];
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path?: never;
@@ -3203,11 +5613,25 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
+                    "X-Has-More": components["headers"]["X-Has-More"];
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["User"][];
                 };
+            };
+            /** @description Not modified: the If-None-Match ETag is still current (no body) */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["validation"];
             401: components["responses"]["authentication"];
@@ -3218,9 +5642,15 @@ export interface operations {
     "iam.users.create": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
-            header?: never;
+            header?: {
+                /** @description 1 to 255 printable ASCII characters, unique per intended operation (e.g. a UUID). A retry with the same key and the same request replays the first answer (`Idempotent-Replayed: true`) instead of acting twice; the same key with another request is refused (422 `idempotency-key-reused`). Kept 24 hours, per user. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3250,7 +5680,7 @@ export interface operations {
                      * @description Reseller the user is limited to (null: unlimited). A reseller-limited caller's default is their own reseller
                      * @example 1
                      */
-                    resellers_id?: number | null;
+                    resellers_id?: number | string | null;
                     /**
                      * @description The user's time zone for datetimes in and out
                      * @example America/New_York
@@ -3265,6 +5695,8 @@ export interface operations {
                      * @example crm-integration
                      */
                     login: string;
+                    __tz?: components["schemas"]["TimeZone"];
+                    __decimals?: components["schemas"]["Decimals"];
                 };
             };
         };
@@ -3272,6 +5704,10 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3290,7 +5726,10 @@ export interface operations {
     "iam.users.get": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path: {
@@ -3304,11 +5743,23 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["User"];
                 };
+            };
+            /** @description Not modified: the If-None-Match ETag is still current (no body) */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["validation"];
             401: components["responses"]["authentication"];
@@ -3320,7 +5771,10 @@ export interface operations {
     "iam.users.delete": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path: {
@@ -3334,6 +5788,9 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3351,7 +5808,10 @@ export interface operations {
     "iam.users.update": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path: {
@@ -3386,7 +5846,7 @@ export interface operations {
                      * @description Reseller the user is limited to (null: unlimited). A reseller-limited caller's default is their own reseller
                      * @example 1
                      */
-                    resellers_id?: number | null;
+                    resellers_id?: number | string | null;
                     /**
                      * @description The user's time zone for datetimes in and out
                      * @example America/New_York
@@ -3397,6 +5857,8 @@ export interface operations {
                     /** @description Addresses and CIDR ranges the user may call from; empty: any */
                     allowed_ips?: string[];
                     login?: string;
+                    __tz?: components["schemas"]["TimeZone"];
+                    __decimals?: components["schemas"]["Decimals"];
                 };
             };
         };
@@ -3404,6 +5866,9 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3422,9 +5887,15 @@ export interface operations {
     "iam.users.regenerate_api_key": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
-            header?: never;
+            header?: {
+                /** @description 1 to 255 printable ASCII characters, unique per intended operation (e.g. a UUID). A retry with the same key and the same request replays the first answer (`Idempotent-Replayed: true`) instead of acting twice; the same key with another request is refused (422 `idempotency-key-reused`). Kept 24 hours, per user. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description Object id */
                 id: number;
@@ -3433,13 +5904,20 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": {
+                    __tz?: components["schemas"]["TimeZone"];
+                    __decimals?: components["schemas"]["Decimals"];
+                };
             };
         };
         responses: {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3450,6 +5928,7 @@ export interface operations {
             401: components["responses"]["authentication"];
             404: components["responses"]["not_found"];
             413: components["responses"]["payload_too_large"];
+            422: components["responses"]["business"];
             500: components["responses"]["internal"];
             503: components["responses"]["unavailable"];
         };
@@ -3467,10 +5946,16 @@ export interface operations {
                 id?: number[];
                 /** @description Case-insensitive quick search; * is a wildcard */
                 q?: string;
+                /** @description Only rows whose status is one of these values (repeat the parameter, or separate values with commas) */
                 status?: ("active" | "disabled" | "archive")[];
+                /** @description Only rows whose resellers_id is one of these ids (repeat the parameter, or separate ids with commas) */
                 resellers_id?: number[];
+                /** @description Only rows whose currencies_id is one of these ids (repeat the parameter, or separate ids with commas) */
                 currencies_id?: number[];
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path?: never;
@@ -3481,11 +5966,25 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
+                    "X-Has-More": components["headers"]["X-Has-More"];
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Package"][];
                 };
+            };
+            /** @description Not modified: the If-None-Match ETag is still current (no body) */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["validation"];
             401: components["responses"]["authentication"];
@@ -3496,9 +5995,15 @@ export interface operations {
     "packages.create": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
-            header?: never;
+            header?: {
+                /** @description 1 to 255 printable ASCII characters, unique per intended operation (e.g. a UUID). A retry with the same key and the same request replays the first answer (`Idempotent-Replayed: true`) instead of acting twice; the same key with another request is refused (422 `idempotency-key-reused`). Kept 24 hours, per user. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3509,7 +6014,7 @@ export interface operations {
                      * @description Reseller the package belongs to (null: every client may have it); a reseller-limited caller's default is their own reseller
                      * @example 1
                      */
-                    resellers_id?: number | null;
+                    resellers_id?: number | string | null;
                     /**
                      * @description ISO 8601 duration after a period's start during which its unpaid fee is retried (then the subscription is deactivated); null: until paid
                      * @example P7D
@@ -3522,30 +6027,32 @@ export interface operations {
                      * @description The currency of the fees
                      * @example 1
                      */
-                    currencies_id: number;
+                    currencies_id: number | string;
                     /**
                      * @description ISO 8601 duration of at least one minute: P1M, P1W, P1D, PT1H, P3M, P1Y…
                      * @example P1M
                      */
                     period: string;
                     /**
-                     * @description Charged once when a subscription activates, in the package's currency, times its quantity. Exact decimal: a JSON number or a numeric string (every digit is kept), at most 8 decimal places
+                     * @description Charged once when a subscription activates, in the package's currency, times its quantity. Exact decimal: a JSON number or a decimal string such as "25.50" (every digit is kept), at most 8 decimal places
                      * @default 0
                      * @example 10
                      */
-                    activation_fee?: number;
+                    activation_fee?: string | number;
                     /**
-                     * @description Charged at the start of every period, in advance, in the package's currency, times the quantity. Exact decimal: a JSON number or a numeric string (every digit is kept), at most 8 decimal places
+                     * @description Charged at the start of every period, in advance, in the package's currency, times the quantity. Exact decimal: a JSON number or a decimal string such as "25.50" (every digit is kept), at most 8 decimal places
                      * @default 0
                      * @example 25
                      */
-                    subscription_fee?: number;
+                    subscription_fee?: string | number;
                     /**
                      * @description active: open to new subscriptions; disabled: no new ones; archive: none, and existing ones stop at the end of their current period
                      * @default active
                      * @enum {string}
                      */
                     status?: "active" | "disabled" | "archive";
+                    __tz?: components["schemas"]["TimeZone"];
+                    __decimals?: components["schemas"]["Decimals"];
                 };
             };
         };
@@ -3553,6 +6060,10 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3571,7 +6082,10 @@ export interface operations {
     "packages.get": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path: {
@@ -3585,11 +6099,23 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Package"];
                 };
+            };
+            /** @description Not modified: the If-None-Match ETag is still current (no body) */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["validation"];
             401: components["responses"]["authentication"];
@@ -3601,7 +6127,10 @@ export interface operations {
     "packages.delete": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path: {
@@ -3615,6 +6144,9 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3632,7 +6164,10 @@ export interface operations {
     "packages.update": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path: {
@@ -3648,17 +6183,17 @@ export interface operations {
                      * @description Reseller the package belongs to (null: every client may have it); a reseller-limited caller's default is their own reseller
                      * @example 1
                      */
-                    resellers_id?: number | null;
+                    resellers_id?: number | string | null;
                     /**
-                     * @description Charged once when a subscription activates, in the package's currency, times its quantity. Exact decimal: a JSON number or a numeric string (every digit is kept), at most 8 decimal places
+                     * @description Charged once when a subscription activates, in the package's currency, times its quantity. Exact decimal: a JSON number or a decimal string such as "25.50" (every digit is kept), at most 8 decimal places
                      * @example 10
                      */
-                    activation_fee?: number;
+                    activation_fee?: string | number;
                     /**
-                     * @description Charged at the start of every period, in advance, in the package's currency, times the quantity. Exact decimal: a JSON number or a numeric string (every digit is kept), at most 8 decimal places
+                     * @description Charged at the start of every period, in advance, in the package's currency, times the quantity. Exact decimal: a JSON number or a decimal string such as "25.50" (every digit is kept), at most 8 decimal places
                      * @example 25
                      */
-                    subscription_fee?: number;
+                    subscription_fee?: string | number;
                     /**
                      * @description ISO 8601 duration after a period's start during which its unpaid fee is retried (then the subscription is deactivated); null: until paid
                      * @example P7D
@@ -3670,7 +6205,7 @@ export interface operations {
                      * @description The currency of the fees (from the next fee booked)
                      * @example 1
                      */
-                    currencies_id?: number;
+                    currencies_id?: number | string;
                     /** @description ISO 8601 duration of at least one minute: P1M, P1W, P1D, PT1H, P3M, P1Y…. Refused with 422 while the package has subscriptions */
                     period?: string;
                     /**
@@ -3678,6 +6213,8 @@ export interface operations {
                      * @enum {string}
                      */
                     status?: "active" | "disabled" | "archive";
+                    __tz?: components["schemas"]["TimeZone"];
+                    __decimals?: components["schemas"]["Decimals"];
                 };
             };
         };
@@ -3685,6 +6222,9 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3703,7 +6243,10 @@ export interface operations {
     "rpc.discover": {
         parameters: {
             query?: {
-                __tz?: string;
+                /** @description Time zone (IANA name, e.g. America/New_York) of the datetimes in and out of this call. Default: the caller's own time zone, else the server default. */
+                __tz?: components["parameters"]["TimeZone"];
+                /** @description How the result writes exact decimals (money, rates): `number` (the default) as JSON numbers with every digit, `string` as JSON strings ("123456789012.12345678") that no JSON parser rounds. */
+                __decimals?: components["parameters"]["Decimals"];
             };
             header?: never;
             path?: never;
@@ -3714,11 +6257,24 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
+            };
+            /** @description Not modified: the If-None-Match ETag is still current (no body) */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["validation"];
             500: components["responses"]["internal"];
@@ -3728,7 +6284,10 @@ export interface operations {
     jsonrpc: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1 to 255 printable ASCII characters, unique per intended operation (e.g. a UUID). A retry with the same key and the same request replays the first answer (`Idempotent-Replayed: true`) instead of acting twice; the same key with another request is refused (422 `idempotency-key-reused`). Kept 24 hours, per user. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3751,35 +6310,171 @@ export interface operations {
             /** @description The answer, or the array of answers of a batch */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    Deprecation: components["headers"]["Deprecation"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jsonrpc": "2.0",
+                     *       "id": 1,
+                     *       "result": {
+                     *         "id": 1,
+                     *         "name": "USD",
+                     *         "description": null,
+                     *         "rates_precision": 4,
+                     *         "details_precision": 4,
+                     *         "totals_precision": 2,
+                     *         "c_dt": "2026-11-25T09:30:00+00:00"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["JsonRpcResponse"] | components["schemas"]["JsonRpcResponse"][];
                 };
             };
             /** @description Only notifications were sent: nothing to answer */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Authentication failed: error -32005 */
+            /** @description Every call needed a caller and failed to authenticate: error -32005 (an array for a batch; no body when only notifications were sent) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["JsonRpcResponse"];
+                    /**
+                     * @example {
+                     *       "jsonrpc": "2.0",
+                     *       "id": 1,
+                     *       "error": {
+                     *         "code": -32005,
+                     *         "message": "utoken-auth-failed: Authentication failed: a valid X-Api-Key header is required",
+                     *         "data": {
+                     *           "code": "utoken-auth-failed",
+                     *           "message": "Authentication failed: a valid X-Api-Key header is required"
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["JsonRpcResponse"] | components["schemas"]["JsonRpcResponse"][];
                 };
             };
             /** @description Body over the size limit */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["JsonRpcResponse"];
+                    /**
+                     * @example {
+                     *       "jsonrpc": "2.0",
+                     *       "id": null,
+                     *       "error": {
+                     *         "code": -32600,
+                     *         "message": "payload-too-large: the body is over the limit of 1048576 bytes",
+                     *         "data": {
+                     *           "code": "payload-too-large",
+                     *           "message": "the body is over the limit of 1048576 bytes",
+                     *           "limit_bytes": 1048576
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["JsonRpcResponse"] | components["schemas"]["JsonRpcResponse"][];
+                };
+            };
+        };
+    };
+    "health.live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The process is alive */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        status: "ok";
+                    };
+                };
+            };
+        };
+    };
+    "health.ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready (or degraded: ready, with other problems named) */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ok",
+                     *       "database": "ok"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {unknown} */
+                        status: "ok" | "degraded";
+                        /** @constant */
+                        database: "ok";
+                    } & {
+                        [key: string]: string;
+                    };
+                };
+            };
+            /** @description The database does not answer or cannot take writes */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "unavailable",
+                     *       "database": "timeout"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        status: "unavailable";
+                        database: string;
+                    };
                 };
             };
         };
