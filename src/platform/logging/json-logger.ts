@@ -58,8 +58,13 @@ export class JsonLogger implements LoggerService {
     this.emit('debug', message, context);
   }
 
+  /** Whether lines of `level` are written (so that building one can be skipped). */
+  writes(level: LogLevel): boolean {
+    return SEVERITY[level] <= SEVERITY[this.level];
+  }
+
   emit(level: LogLevel, message: unknown, context?: string, extra: Record<string, unknown> = {}): void {
-    if (SEVERITY[level] > SEVERITY[this.level]) return;
+    if (!this.writes(level)) return;
     const fields = message !== null && typeof message === 'object' && !(message instanceof Error) ? message : { msg: message instanceof Error ? message.message : String(message) };
     const requestId = RequestContexts.current()?.requestId;
     const line = {
