@@ -11,6 +11,7 @@ import { BodyError, bodyErrorAnswer, jsonBodyParser } from '../body-parsing';
 import { compressLargeAnswers } from '../compression';
 import { corsStep } from '../cors';
 import { parseQuery, proxyTrust, sendJson } from '../http-adapter';
+import { weakEtag } from '../weak-etag';
 
 /** The application on Express (the default): the platform's request steps as Express middleware, in the order they run. */
 export async function createExpressApp(module: DynamicModule, config: AppConfig, logger: JsonLogger): Promise<INestApplication> {
@@ -18,6 +19,7 @@ export async function createExpressApp(module: DynamicModule, config: AppConfig,
   app.disable('x-powered-by');
   app.set('trust proxy', proxyTrust(config.trustProxy));
   app.set('query parser', parseQuery);
+  app.set('etag', weakEtag);
   const start = requestLogging(logger);
   const cors = corsStep(config.corsOrigins);
   app.use((request: Request, response: Response, next: NextFunction) =>

@@ -2,7 +2,6 @@ import { createServer } from 'node:http';
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import etag from 'etag';
 import type { FastifyReply, FastifyRequest, FastifyServerFactoryHandler } from 'fastify';
 import fresh from 'fresh';
 import type { AppConfig } from '../../../config/config';
@@ -18,6 +17,7 @@ import { compressLargeAnswers } from '../compression';
 import { corsStep } from '../cors';
 import { parseQuery, proxyTrust, requestPath, sendJson } from '../http-adapter';
 import { toJson } from '../json';
+import { weakEtag } from '../weak-etag';
 
 // Express puts no bound on a route parameter's length (find-my-way's default is 100); the 16 KB header limit bounds the URL.
 const NO_PARAM_LENGTH_LIMIT = 1024 * 1024;
@@ -93,7 +93,7 @@ function requestSteps(config: AppConfig, logger: JsonLogger) {
 const answer: Answer = (reply, status, json) => sendJson(reply, status, {}, json);
 
 // A reply to a request the router refused runs no hooks: the ETag Express would add is added here (an error is never 304).
-const answerUnrouted: Answer = (reply, status, json) => sendJson(reply.header('ETag', etag(json, { weak: true })), status, {}, json);
+const answerUnrouted: Answer = (reply, status, json) => sendJson(reply.header('ETag', weakEtag(json)), status, {}, json);
 
 /** A route path as Express matches it against the undecoded path: any case, a trailing slash or not, a parameter one segment. */
 function expressPattern(path: string): RegExp {
@@ -126,7 +126,7 @@ function undecodablePathError(method: string, path: string, routes: RegExp[]): D
  */
 function sendLikeExpress(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void): void {
   if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return done(null, payload);
-  if (!reply.hasHeader('etag')) reply.header('ETag', etag(payload, { weak: true }));
+  if (!reply.hasHeader('etag')) reply.header('ETag', weakEtag(payload));
   const status = reply.statusCode;
   const conditional = (request.method === 'GET' || request.method === 'HEAD') && ((status >= 200 && status < 300) || status === 304);
   const validators = { etag: reply.getHeader('etag') as string | undefined, 'last-modified': reply.getHeader('last-modified') as string | undefined };
