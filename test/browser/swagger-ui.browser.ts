@@ -101,7 +101,7 @@ describe('Swagger UI in a browser', () => {
     expect(examples['400']).toBe('{"error":{"message":"Invalidparams","data":{"name":"mustnotbeempty"}}}');
     expect(examples['401']).toContain('"code":"utoken-auth-failed"');
     expect(examples['404']).toContain('"code":"not_found"');
-    expect(examples['500']).toBe('{"error":{"message":"Internalerror"}}');
+    expect(examples['500']).toBe('{"error":{"message":"Internalerror","data":{"code":"internal-error"}}}');
     expect(examples['503']).toContain('"code":"service-unavailable"');
     expect(new Set(Object.values(examples)).size).toBe(5);
   });
