@@ -10,6 +10,7 @@ import { answerValue, fingerprint, Idempotency, readIdempotencyKey, REPLAYED_HEA
 import { TimeZones } from '../time/time-zones';
 import { collectRestParams } from './api-method.decorator';
 import { validateParams } from './validate-params';
+import { takeDecimalsForm } from './decimals-param';
 import { toJson, toJsonInSlices } from '../http/json';
 import { API_METHOD, ApiMethodOptions, FileAnswer, takesIdempotencyKey } from './api-method.types';
 import { ResultPresenter } from './result-presenter';
@@ -46,8 +47,8 @@ export class ResultInterceptor implements NestInterceptor {
     const key = readIdempotencyKey(request.headers)!;
     const paramTypes = Reflect.getMetadata('design:paramtypes', context.getClass().prototype as object, context.getHandler().name) as Type<object>[] | undefined;
     const raw = collectRestParams(request);
-    const params = await validateParams(paramTypes?.[0], this.timeZones.takeRequestZone(raw));
-    const print = fingerprint(method.rpc, params, this.timeZones.effectiveZone(), raw.__decimals);
+    const params = await validateParams(paramTypes?.[0], takeDecimalsForm(this.timeZones.takeRequestZone(raw)));
+    const print = fingerprint(key, method.rpc, params, this.timeZones.effectiveZone());
     const work = async () => toJson(this.presenter.present(await lastValueFrom(next.handle()), method.result));
     const answer = await this.db.unit(() => this.idempotency.once(key, method.rpc, print, work));
     if (answer.replayed) setResponseHeader(request, REPLAYED_HEADER, 'true');

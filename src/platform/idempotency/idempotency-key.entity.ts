@@ -14,6 +14,7 @@ export class IdempotencyKeyEntity {
   @Column({ type: 'integer' })
   users_id!: number;
 
+  /** HMAC-SHA256 of the key (hex): the key itself is not stored. */
   @Column({ type: 'varchar', length: 255 })
   idempotency_key!: string;
 
@@ -21,7 +22,7 @@ export class IdempotencyKeyEntity {
   @Column({ type: 'varchar', length: 128 })
   method!: string;
 
-  /** SHA-256 of the call's validated params, zone and decimals form: a replay needs the same. */
+  /** HMAC (keyed by the Idempotency-Key) of the call's validated params, zone, decimals form and the caller's reseller: a replay needs the same. */
   @Column({ type: 'varchar', length: 64 })
   fingerprint!: string;
 
@@ -29,7 +30,7 @@ export class IdempotencyKeyEntity {
   @Column({ type: 'integer', nullable: true })
   status!: number | null;
 
-  /** The answer's JSON: the result, or the refusal's `{"message", "data"}`. */
+  /** The answer's JSON (the result, or the refusal's `{"message", "data"}`), encrypted under a key derived from the Idempotency-Key. */
   @Column({ type: 'text', nullable: true })
   answer!: string | null;
 

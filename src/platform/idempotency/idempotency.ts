@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { parse as parseLossless } from 'lossless-json';
 import { RequestContexts } from '../context/request-context';
@@ -76,12 +76,42 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** A value derived from the caller's Idempotency-Key: the key itself is never stored (see Idempotency). */
+function derived(key: string, purpose: string): Buffer {
+  return createHmac('sha256', key).update(purpose).digest();
+}
+
 /**
  * What makes two calls "the same" for a key: the method, its validated params (path params
- * included; REST and JSON-RPC alike), and how the answer is rendered (the effective zone, `__decimals`).
+ * included; REST and JSON-RPC alike), how the answer is rendered (the effective zone, and the
+ * decimals form of the call's context: `__decimals=number` is the default form), and the caller's
+ * reseller: a user moved to another reseller meets its keys as used for other params, and never
+ * gets back an answer its reach no longer covers. Keyed by the Idempotency-Key, so the stored
+ * print is no fast hash of the params (a password among them) for whoever reads the table, and
+ * the same params under another key or user print otherwise.
  */
-export function fingerprint(method: string, params: object, zone: string, decimals: unknown): string {
-  return createHash('sha256').update(`${method}\n${canonical(params)}\n${zone}\n${canonical(decimals)}`).digest('hex');
+export function fingerprint(key: string, method: string, params: object, zone: string): string {
+  const context = RequestContexts.require();
+  const decimals = context.decimals === 'string' ? 'string' : 'number';
+  const reseller = context.principal?.resellersId ?? 'all';
+  return createHmac('sha256', derived(key, `fingerprint\n${context.principal?.userId}`))
+    .update(`${method}\n${canonical(params)}\n${zone}\n${decimals}\n${reseller}`)
+    .digest('hex');
+}
+
+/** The answer's JSON as stored: AES-256-GCM under a key only the caller's Idempotency-Key gives (iv, tag, ciphertext; base64). */
+function seal(json: string, secret: Buffer): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', secret, iv);
+  const sealed = Buffer.concat([cipher.update(json, 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64');
+}
+
+function unseal(stored: string, secret: Buffer): string {
+  const bytes = Buffer.from(stored, 'base64');
+  const decipher = createDecipheriv('aes-256-gcm', secret, bytes.subarray(0, 12));
+  decipher.setAuthTag(bytes.subarray(12, 28));
+  return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
 }
 
 /**
@@ -91,6 +121,10 @@ export function fingerprint(method: string, params: object, zone: string, decima
  * duplicate meets the unique key, waits for the first call's transaction, then replays its answer:
  * never twice the work, across processes and restarts. Only 200s and business refusals (422) are
  * stored: anything else rolls the key back with the work, so a retry may succeed.
+ *
+ * The table holds nothing readable without the key: a row names its key by an HMAC of it, and its
+ * answer (which may carry secrets: a new user's API key) is encrypted under another, so a reader of
+ * the database or of a backup learns neither; a caller should send a random key (a UUID).
  */
 @Injectable()
 export class Idempotency implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -118,11 +152,18 @@ export class Idempotency implements OnApplicationBootstrap, OnApplicationShutdow
   once(key: string, method: string, print: string, operation: () => Promise<string>): Promise<KeyedAnswer> {
     const userId = RequestContexts.require().principal?.userId;
     if (userId === null || userId === undefined) throw new Error('an Idempotency-Key needs an authenticated user');
-    const run = () => this.claimAndRun(userId, key, method, print, operation);
+    const named = { id: derived(key, 'key').toString('hex'), secret: derived(key, `answer\n${userId}`) };
+    const run = () => this.claimAndRun(userId, named, method, print, operation);
     return this.db.dialect === 'postgres' ? run() : this.db.transaction(run);
   }
 
-  private async claimAndRun(userId: number, key: string, method: string, print: string, operation: () => Promise<string>): Promise<KeyedAnswer> {
+  private async claimAndRun(
+    userId: number,
+    key: { id: string; secret: Buffer },
+    method: string,
+    print: string,
+    operation: () => Promise<string>,
+  ): Promise<KeyedAnswer> {
     const manager = this.db.manager;
     const now = this.clock.now();
     for (;;) {
@@ -131,13 +172,13 @@ export class Idempotency implements OnApplicationBootstrap, OnApplicationShutdow
         .createQueryBuilder()
         .insert()
         .into(IdempotencyKeyEntity)
-        .values({ users_id: userId, idempotency_key: key, method, fingerprint: print, status: null, answer: null, c_dt: now })
+        .values({ users_id: userId, idempotency_key: key.id, method, fingerprint: print, status: null, answer: null, c_dt: now })
         .orIgnore()
         .updateEntity(false)
         .execute();
-      const row = await manager.findOneByOrFail(IdempotencyKeyEntity, { users_id: userId, idempotency_key: key });
+      const row = await manager.findOneByOrFail(IdempotencyKeyEntity, { users_id: userId, idempotency_key: key.id });
       // A row without an answer is this transaction's own claim: others' are seen only once committed, answered.
-      if (row.status === null) return this.run(row.id, operation);
+      if (row.status === null) return this.run(row.id, key.secret, operation);
       if (now.getTime() - row.c_dt.getTime() >= IDEMPOTENCY_KEY_TTL_MS) {
         // Expired but not yet purged: forgotten, and the call counts as the key's first.
         await manager.delete(IdempotencyKeyEntity, { id: row.id });
@@ -149,11 +190,11 @@ export class Idempotency implements OnApplicationBootstrap, OnApplicationShutdow
           `the Idempotency-Key was used within 24 hours for ${row.method === method ? 'other params' : `another method (${row.method})`}`,
         );
       }
-      return { status: row.status as 200 | 422, json: row.answer ?? 'null', replayed: true };
+      return { status: row.status as 200 | 422, json: unseal(row.answer!, key.secret), replayed: true };
     }
   }
 
-  private async run(id: number, operation: () => Promise<string>): Promise<KeyedAnswer> {
+  private async run(id: number, secret: Buffer, operation: () => Promise<string>): Promise<KeyedAnswer> {
     let answer: KeyedAnswer;
     try {
       answer = { status: 200, json: await this.db.savepoint(operation), replayed: false };
@@ -162,7 +203,7 @@ export class Idempotency implements OnApplicationBootstrap, OnApplicationShutdow
       if (!(error instanceof DomainError) || error.kind !== 'business') throw error;
       answer = { status: 422, json: toJson({ message: error.message, ...(error.data !== undefined && { data: error.data }) }), replayed: false };
     }
-    await this.db.manager.update(IdempotencyKeyEntity, { id }, { status: answer.status, answer: answer.json });
+    await this.db.manager.update(IdempotencyKeyEntity, { id }, { status: answer.status, answer: seal(answer.json, secret) });
     return answer;
   }
 

@@ -285,7 +285,7 @@ export class RpcEngine {
     try {
       const key = readIdempotencyKey(request.headers)!;
       const validated = await this.validated(method, params);
-      const print = fingerprint(method.options.rpc, validated, this.timeZones.effectiveZone(), (params as RawParams | undefined)?.__decimals);
+      const print = fingerprint(key, method.options.rpc, validated, this.timeZones.effectiveZone());
       const work = async () => toJson(this.presenter.present(await method.invoke(validated), method.options.result));
       const answer = await this.db.unit(() => this.idempotency.once(key, method.options.rpc, print, work));
       if (answer.replayed) reply.headers[REPLAYED_HEADER] = 'true';
