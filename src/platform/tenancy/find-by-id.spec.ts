@@ -72,4 +72,17 @@ describe('FindById', () => {
       }
     }
   });
+
+  it.each(cases)('finds many %s exactly as whereInIds does, for every reach and number of ids', async (_name, repository) => {
+    const byIdOrder = (entities: ObjectLiteral[]) => [...entities].sort((a, b) => a.id - b.id);
+    for (const reach of [UNLIMITED, { kind: 'tree' as const, root: 1, ids: new Set([1]) }, { kind: 'tree' as const, root: 2, ids: new Set([2]) }]) {
+      for (const ids of [[1], [2, 1], [3, 2, 1], [4, 3]]) {
+        const expected = await as(reach, () => repository().createQueryBuilder().whereInIds(ids).getMany());
+        const found = await as(reach, () => byId.findMany(repository(), ids));
+        expect(byIdOrder(found)).toEqual(byIdOrder(expected));
+        expect(found.every((entity) => entity instanceof (repository().metadata.target as new () => ObjectLiteral))).toBe(true);
+      }
+    }
+    expect(await as(UNLIMITED, () => byId.findMany(repository(), []))).toEqual([]);
+  });
 });

@@ -22,29 +22,42 @@ const isFlat = (metadata: EntityMetadata) =>
 const MOST_PREPARED = 1000;
 
 /**
- * Finds one entity by id with SQL built once per entity and reach, and the id bound: the query is
- * exactly the one `repository.findOne({ where: { id } })` would send, reach included, but TypeORM
- * does not rebuild it per call and the driver reuses its prepared statement (an id written into
- * the text would prepare a new statement for every id).
+ * Finds entities by id with SQL built once per entity, reach and number of ids, and the ids bound:
+ * the query is exactly the one `repository.findOne({ where: { id } })` (or `whereInIds`) would send,
+ * reach included, but TypeORM does not rebuild it per call and the driver reuses its prepared
+ * statement (ids written into the text would prepare a new statement for every id).
  */
 export class FindById {
   private readonly prepared = new Map<string, Prepared>();
 
   async find<E extends ObjectLiteral>(repository: Repository<E>, id: number): Promise<E | null> {
+    const [entity] = await this.load(repository, [id]);
+    return entity ?? null;
+  }
+
+  /**
+   * The entities of these distinct ids within reach, in no particular order (missing ones left
+   * out): one query, its SQL built once per entity, reach and number of ids, the ids bound.
+   */
+  findMany<E extends ObjectLiteral>(repository: Repository<E>, ids: number[]): Promise<E[]> {
+    return ids.length === 0 ? Promise.resolve([]) : this.load(repository, ids);
+  }
+
+  private async load<E extends ObjectLiteral>(repository: Repository<E>, ids: number[]): Promise<E[]> {
     const { manager, metadata } = repository;
-    const prepared = this.prepare(repository);
-    const rows = (await manager.query(prepared.sql, [id])) as ObjectLiteral[];
-    if (rows.length === 0) return null;
+    const prepared = this.prepare(repository, ids.length);
+    const rows = (await manager.query(prepared.sql, ids)) as ObjectLiteral[];
+    if (rows.length === 0) return [];
     const queryRunner = manager.queryRunner ?? manager.connection.createQueryRunner();
-    const entity = prepared.columns
-      ? this.hydrate<E>(repository, prepared.columns, rows[0])
+    const entities = prepared.columns
+      ? rows.map((row) => this.hydrate<E>(repository, prepared.columns!, row))
       : (new RawSqlResultsToEntityTransformer(prepared.expressionMap, manager.connection.driver, [], queryRunner).transform(
           rows,
           prepared.expressionMap.mainAlias!,
-        )[0] as E);
-    // afterLoad listeners and subscribers (the tenancy check among them) see it as after any find.
-    await new Broadcaster(queryRunner).broadcast('Load', metadata, [entity]);
-    return entity;
+        ) as E[]);
+    // afterLoad listeners and subscribers (the tenancy check among them) see them as after any find.
+    await new Broadcaster(queryRunner).broadcast('Load', metadata, entities);
+    return entities;
   }
 
   /** What TypeORM's transformer does for a flat entity's one row: each selected column hydrated by the driver. */
@@ -58,17 +71,21 @@ export class FindById {
     return entity;
   }
 
-  private prepare<E extends ObjectLiteral>(repository: Repository<E>): Prepared {
+  private prepare<E extends ObjectLiteral>(repository: Repository<E>, count: number): Prepared {
     const limit = resellerLimitOf(repository.target);
     const reach = limit ? currentReach(limit.objectName) : undefined;
-    const key = `${repository.metadata.name}:${reach?.kind === 'tree' ? [...reach.ids].join(',') : 'all'}`;
+    const key = `${repository.metadata.name}:${count}:${reach?.kind === 'tree' ? [...reach.ids].join(',') : 'all'}`;
     let prepared = this.prepared.get(key);
     if (!prepared) {
       const alias = repository.metadata.targetName;
-      // The placeholder is not a number: the SQLite driver would write a number into the text.
-      const query = repository.createQueryBuilder(alias).where(`${alias}.id = :id`, { id: 'id' }).limit(1);
+      // The placeholders are not numbers: the SQLite driver would write a number into the text.
+      const placeholders = Array.from({ length: count }, (_, i) => `id${i}`);
+      const query =
+        count === 1
+          ? repository.createQueryBuilder(alias).where(`${alias}.id = :id`, { id: placeholders[0] }).limit(1)
+          : repository.createQueryBuilder(alias).where(`${alias}.id IN (:...ids)`, { ids: placeholders });
       const [sql, parameters] = query.getQueryAndParameters();
-      if (parameters.length !== 1) throw new Error(`find by id of ${alias} does not bind exactly the id: ${sql}`);
+      if (parameters.length !== count) throw new Error(`find by id of ${alias} does not bind exactly the ${count} ids: ${sql}`);
       const { metadata, manager } = repository;
       const columns = metadata.columns
         .filter((column) => !column.isVirtual)

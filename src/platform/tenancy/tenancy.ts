@@ -47,7 +47,7 @@ export class Tenancy {
 
   /** Objects by id within reach, in one query: for each id its object, or NotFound as findOne would throw. */
   async findMany<E extends ObjectLiteral & { id: number }>(repository: Repository<E>, ids: number[]): Promise<(E | NotFound)[]> {
-    const found = new Map((await repository.createQueryBuilder().whereInIds([...new Set(ids)]).getMany()).map((entity) => [entity.id, entity]));
+    const found = new Map((await this.byId.findMany(repository, [...new Set(ids)])).map((entity) => [entity.id, entity]));
     const objectName = resellerLimitOf(repository.target)?.objectName ?? repository.metadata.tableName;
     return ids.map((id) => found.get(id) ?? new NotFound(objectName, id));
   }
