@@ -1,4 +1,5 @@
 import type { Type } from '@nestjs/common';
+import { DECIMALS_PARAM } from '../api/decimals-param';
 import { fieldsOf, FieldSpec, JsonSchema } from '../api/fields';
 import type { ResultSpec } from '../api/api-method.types';
 import type { RegisteredMethod } from '../api/method-registry';
@@ -10,8 +11,7 @@ export const API_TITLE = 'Billing API';
 export const API_VERSION = '1.0.0';
 export const API_LICENSE = { name: 'MIT', identifier: 'MIT' };
 
-/** SPEC §4b: decimals in the result as JSON strings (`string`) or numbers (`number`, the default). */
-export const DECIMALS_PARAM = '__decimals';
+export { DECIMALS_PARAM };
 
 /** `#/components/schemas/<Name>` for result classes, collecting each class (and the classes it nests) once. */
 export class SchemaCollector {
