@@ -2,7 +2,7 @@ import { DynamicModule, Global, Module, ModuleMetadata } from '@nestjs/common';
 import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import { MethodRegistry } from './api/method-registry';
 import { ParamsPipe } from './api/api-method.decorator';
-import { ResultInterceptor } from './api/result.interceptor';
+import { RestAnswers } from './api/rest-answers';
 import { ResultPresenter } from './api/result-presenter';
 import { HttpExceptionFilter } from './errors/http-exception.filter';
 import { HealthController } from './health/health.controller';
@@ -24,7 +24,7 @@ const PLATFORM = {
     MethodRegistry,
     RpcEngine,
     ResultPresenter,
-    ResultInterceptor,
+    RestAnswers,
     ParamsPipe,
     TimeZones,
     Clock,
@@ -36,7 +36,7 @@ const PLATFORM = {
     Idempotency,
     { provide: APP_FILTER, useClass: HttpExceptionFilter },
   ],
-  exports: [RouteTable, Idempotency, TimeZones, Clock, Readiness, Tenancy, ReferenceChecks, RowsInFlight, ResultPresenter, ResultInterceptor, ParamsPipe],
+  exports: [RouteTable, Idempotency, TimeZones, Clock, Readiness, Tenancy, ReferenceChecks, RowsInFlight, ResultPresenter, RestAnswers, ParamsPipe],
 };
 
 /** The domain-free machinery: both protocols, errors, time zones, documents and health. */

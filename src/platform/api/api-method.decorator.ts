@@ -6,17 +6,20 @@ import {
   Injectable,
   PipeTransform,
   ArgumentMetadata,
+  Req,
   RequestMapping,
+  Res,
   SetMetadata,
   Type,
-  UseInterceptors,
 } from '@nestjs/common';
-import type { HttpRequest } from '../http/http-adapter';
+import type { HttpRequest, HttpResponse } from '../http/http-adapter';
 import { Public } from '../auth/public.decorator';
 import { ValidationFailed } from '../errors/domain-error';
 import { ExactNumber } from '../http/exact-number';
 import { API_METHOD, ApiMethodOptions, splitRoute, VERBS } from './api-method.types';
-import { ResultInterceptor } from './result.interceptor';
+
+const DECLARED_HANDLER = 'api:declared-handler';
+import { RestAnswers } from './rest-answers';
 import { RawParams, validateParams } from './validate-params';
 import { TimeZones } from '../time/time-zones';
 import { takeDecimalsForm } from './decimals-param';
@@ -27,13 +30,40 @@ import { takeDecimalsForm } from './decimals-param';
  */
 export function ApiMethod(options: ApiMethodOptions): MethodDecorator {
   const { verb, path } = splitRoute(options.http);
-  return applyDecorators(
+  const decorate = applyDecorators(
     RequestMapping({ path: [path, `/api${path}`], method: VERBS[verb] }),
     HttpCode(200),
     SetMetadata(API_METHOD, options),
-    UseInterceptors(ResultInterceptor),
     ...(options.public ? [Public()] : []),
   );
+  return <T>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<T>) => {
+    const declared = descriptor.value as DeclaredHandler;
+    const rest = restHandler(options, declared);
+    // What decorators below this one put on the handler (a guard, a header) stays with the route Nest sees.
+    for (const name of Reflect.getOwnMetadataKeys(declared)) Reflect.defineMetadata(name, Reflect.getOwnMetadata(name, declared), rest);
+    Reflect.defineMetadata(DECLARED_HANDLER, declared, rest);
+    // The route takes the HTTP request and response after the params (the response passed through: Nest still sends the answer).
+    Req()(target, key, 1);
+    Res({ passthrough: true })(target, key, 2);
+    descriptor.value = rest as T;
+    decorate(target, key, descriptor);
+    return descriptor;
+  };
+}
+
+type DeclaredHandler = (params: object) => Promise<unknown> | unknown;
+
+/** The route Nest calls for a declared method: the handler as declared, answered by the application's RestAnswers. */
+function restHandler(options: ApiMethodOptions, declared: DeclaredHandler) {
+  return function (this: object, params: object, request: HttpRequest, response: HttpResponse) {
+    const handle = () => Promise.resolve(declared.call(this, params));
+    return RestAnswers.of(this).answer(options, handle, params, request, response);
+  };
+}
+
+/** The method as its controller declares it (JSON-RPC calls it directly), given the route @ApiMethod put in its place. */
+export function declaredHandler(route: (params: object) => unknown): DeclaredHandler {
+  return (Reflect.getMetadata(DECLARED_HANDLER, route) as DeclaredHandler | undefined) ?? route;
 }
 
 const BODYLESS = new Set(['GET', 'DELETE', 'HEAD']);

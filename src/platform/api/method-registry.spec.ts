@@ -8,6 +8,7 @@ import { MethodRegistry } from './method-registry';
 import { RowsInFlight } from './rows-in-flight';
 import { Idempotency } from '../idempotency/idempotency';
 import { ResultPresenter } from './result-presenter';
+import { RestAnswers } from './rest-answers';
 import { TimeZones } from '../time/time-zones';
 import { APP_CONFIG } from '../../config/config.module';
 import { loadConfig } from '../../config/config';
@@ -52,6 +53,16 @@ class GuardedController {
   }
 }
 
+@Controller()
+class GuardedBelowController {
+  // Put on the handler before @ApiMethod replaces it with its REST route: it must still be seen.
+  @ApiMethod({ rpc: 'things.below', http: 'GET /below-things/:id', summary: 'A thing guarded below its declaration', result: { type: 'object' } })
+  @UseGuards(OnlyOnTuesdays)
+  get(params: IdParams) {
+    return params;
+  }
+}
+
 @UseGuards(OnlyOnTuesdays)
 @Controller()
 class GuardedClassController {
@@ -67,6 +78,7 @@ async function boot(...controllers: (new (...args: never[]) => unknown)[]) {
     controllers,
     providers: [
       MethodRegistry,
+      RestAnswers,
       ResultPresenter,
       TimeZones,
       { provide: APP_CONFIG, useValue: loadConfig({}) },
@@ -112,5 +124,6 @@ describe('MethodRegistry', () => {
       'GuardedController.get has guards that JSON-RPC would skip: declared methods take no per-route guards (see method-registry.ts)',
     );
     await expect(boot(GuardedClassController)).rejects.toThrow('GuardedClassController.get has guards that JSON-RPC would skip');
+    await expect(boot(GuardedBelowController)).rejects.toThrow('GuardedBelowController.get has guards that JSON-RPC would skip');
   });
 });

@@ -2,21 +2,20 @@ import { Injectable, Logger, OnModuleInit, Type } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { GUARDS_METADATA, INTERCEPTORS_METADATA, PIPES_METADATA, EXCEPTION_FILTERS_METADATA } from '@nestjs/common/constants';
 import { API_METHOD, ApiMethodOptions, HttpVerb, splitRoute } from './api-method.types';
-import { ResultInterceptor } from './result.interceptor';
+import { declaredHandler } from './api-method.decorator';
+import { RestAnswers } from './rest-answers';
 
 const ENHANCERS = { guards: GUARDS_METADATA, interceptors: INTERCEPTORS_METADATA, pipes: PIPES_METADATA, filters: EXCEPTION_FILTERS_METADATA };
 
 /**
  * JSON-RPC calls a declared method directly, past Nest's per-route enhancers: a guard, pipe,
  * interceptor or filter put on a controller or handler would protect or change REST only. So the
- * boot refuses them (the result interceptor @ApiMethod adds itself is applied to both protocols).
+ * boot refuses them.
  * Cross-cutting behaviour belongs in the global guard, the params pipeline or the services.
  */
 function refuseRestOnlyEnhancers(reflector: Reflector, controller: Type<unknown>, handler: object, source: string): void {
   for (const [name, key] of Object.entries(ENHANCERS)) {
-    const found = [...(reflector.get<unknown[]>(key, controller) ?? []), ...(reflector.get<unknown[]>(key, handler as never) ?? [])].filter(
-      (enhancer) => enhancer !== ResultInterceptor,
-    );
+    const found = [...(reflector.get<unknown[]>(key, controller) ?? []), ...(reflector.get<unknown[]>(key, handler as never) ?? [])];
     if (found.length > 0) {
       throw new Error(`${source} has ${name} that JSON-RPC would skip: declared methods take no per-route ${name} (see method-registry.ts)`);
     }
@@ -47,6 +46,7 @@ export class MethodRegistry implements OnModuleInit {
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly reflector: Reflector,
+    private readonly restAnswers: RestAnswers,
   ) {}
 
   onModuleInit(): void {
@@ -59,6 +59,7 @@ export class MethodRegistry implements OnModuleInit {
         const options: ApiMethodOptions | undefined = this.reflector.get<ApiMethodOptions | undefined>(API_METHOD, instance[handler]);
         if (!options) continue;
         const source = `${wrapper.name}.${handler}`;
+        this.restAnswers.bind(instance);
         refuseRestOnlyEnhancers(this.reflector, wrapper.metatype as Type<unknown>, instance[handler], source);
         const existing = this.methods.get(options.rpc);
         if (existing) {
@@ -81,7 +82,7 @@ export class MethodRegistry implements OnModuleInit {
           path,
           paramsType: paramTypes?.[0],
           source,
-          invoke: async (params) => instance[handler](params),
+          invoke: async (params) => declaredHandler(instance[handler]).call(instance, params),
           ...(many !== undefined && { invokeMany: async (ids: number[]) => instance[many](ids) as unknown[] }),
         });
       }

@@ -1,6 +1,4 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor, StreamableFile, Type } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
-import { defer, lastValueFrom, Observable } from 'rxjs';
+import { Injectable, StreamableFile } from '@nestjs/common';
 import { pageHeaders, takePage } from '../search/page';
 import { rowsAskedBy } from '../search/search-params';
 import { RowsInFlight } from './rows-in-flight';
@@ -8,18 +6,23 @@ import { Database } from '../database/database';
 import { type HttpRequest, type HttpResponse, JSON_CONTENT_TYPE, setResponseHeader } from '../http/http-adapter';
 import { answerValue, fingerprint, Idempotency, readIdempotencyKey, REPLAYED_HEADER } from '../idempotency/idempotency';
 import { TimeZones } from '../time/time-zones';
-import { collectRestParams } from './api-method.decorator';
-import { validateParams } from './validate-params';
-import { takeDecimalsForm } from './decimals-param';
 import { toJson, toJsonInSlices } from '../http/json';
-import { API_METHOD, ApiMethodOptions, FileAnswer, takesIdempotencyKey } from './api-method.types';
+import { ApiMethodOptions, FileAnswer, takesIdempotencyKey } from './api-method.types';
 import { ResultPresenter } from './result-presenter';
 
-/** REST side of a declared method: run as one unit of work, the result shaped and serialized exactly as JSON-RPC does it. */
+/** The handler as declared, run with the params its pipe validated. */
+type Handler = () => Promise<unknown>;
+
+const bound = new WeakMap<object, RestAnswers>();
+
+/**
+ * REST side of a declared method: run as one unit of work, the result shaped and serialized exactly
+ * as JSON-RPC does it. @ApiMethod routes each REST call of a controller here (see restHandler), the
+ * params already validated by the pipe; this is not an interceptor, so no Observable is made per call.
+ */
 @Injectable()
-export class ResultInterceptor implements NestInterceptor {
+export class RestAnswers {
   constructor(
-    private readonly reflector: Reflector,
     private readonly presenter: ResultPresenter,
     private readonly db: Database,
     private readonly inFlight: RowsInFlight,
@@ -27,29 +30,30 @@ export class ResultInterceptor implements NestInterceptor {
     private readonly timeZones: TimeZones,
   ) {}
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<string | StreamableFile> {
-    const method = this.reflector.get<ApiMethodOptions>(API_METHOD, context.getHandler());
-    const http = context.switchToHttp();
-    const request = http.getRequest<HttpRequest>();
-    const response = http.getResponse<HttpResponse>();
-    // Read only for a POST that creates or acts, and only when sent.
-    if (takesIdempotencyKey(method) && request.headers['idempotency-key'] !== undefined) {
-      return defer(() => this.answerOnce(method, context, request, response, next));
-    }
-    return defer(() => this.answer(method, request, response, next));
+  /** Answers the REST calls of `controller`'s declared methods (each application binds its own controllers at boot). */
+  bind(controller: object): void {
+    bound.set(controller, this);
   }
 
-  /**
-   * A call with an Idempotency-Key: its work and its key in one transaction, or the answer the key
-   * already has (see Idempotency). The params are read here too, for what the key is bound to.
-   */
-  private async answerOnce(method: ApiMethodOptions, context: ExecutionContext, request: HttpRequest, response: HttpResponse, next: CallHandler): Promise<string> {
+  static of(controller: object): RestAnswers {
+    const answers = bound.get(controller);
+    if (!answers) throw new Error(`${controller.constructor.name} answers REST calls before MethodRegistry bound it`);
+    return answers;
+  }
+
+  answer(method: ApiMethodOptions, handle: Handler, params: object, request: HttpRequest, response: HttpResponse): Promise<string | StreamableFile> {
+    // Read only for a POST that creates or acts, and only when sent.
+    if (takesIdempotencyKey(method) && request.headers['idempotency-key'] !== undefined) {
+      return this.answerOnce(method, handle, params, request, response);
+    }
+    return this.answerNow(method, handle, request, response);
+  }
+
+  /** A call with an Idempotency-Key: its work and its key in one transaction, or the answer the key already has (see Idempotency). */
+  private async answerOnce(method: ApiMethodOptions, handle: Handler, params: object, request: HttpRequest, response: HttpResponse): Promise<string> {
     const key = readIdempotencyKey(request.headers)!;
-    const paramTypes = Reflect.getMetadata('design:paramtypes', context.getClass().prototype as object, context.getHandler().name) as Type<object>[] | undefined;
-    const raw = collectRestParams(request);
-    const params = await validateParams(paramTypes?.[0], takeDecimalsForm(this.timeZones.takeRequestZone(raw)));
     const print = fingerprint(key, method.rpc, params, this.timeZones.effectiveZone());
-    const work = async () => toJson(this.presenter.present(await lastValueFrom(next.handle()), method.result));
+    const work = async () => toJson(this.presenter.present(await handle(), method.result));
     const answer = await this.db.unit(() => this.idempotency.once(key, method.rpc, print, work));
     if (answer.replayed) setResponseHeader(request, REPLAYED_HEADER, 'true');
     if (answer.status !== 200) answerValue(answer); // a refusal: thrown, and rendered as any error
@@ -57,13 +61,12 @@ export class ResultInterceptor implements NestInterceptor {
     return answer.json;
   }
 
-  private async answer(method: ApiMethodOptions, request: HttpRequest, response: HttpResponse, next: CallHandler): Promise<string | StreamableFile> {
+  private async answerNow(method: ApiMethodOptions, handle: Handler, request: HttpRequest, response: HttpResponse): Promise<string | StreamableFile> {
     // A list holds its page size of rows until it is written (see RowsInFlight).
     const release = Array.isArray(method.result) ? this.inFlight.reserve(rowsAskedBy((request.query as { limit?: unknown }).limit)) : undefined;
     try {
       // The handler is one unit of work (on PostgreSQL: one connection, one transaction, the caller's reach),
       // unless it opens its own (ApiMethodOptions.ownUnitsOfWork).
-      const handle = () => lastValueFrom(next.handle());
       const result = await (method.ownUnitsOfWork ? handle() : this.db.unit(handle));
       if (method.download) {
         // Sent as a file by either adapter, byte for byte.
