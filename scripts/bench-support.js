@@ -15,12 +15,12 @@ const answers = (port) =>
     req.on('error', () => done(false));
   });
 
-/** The built server (`dist/src/main.js`) on `port` (one of `ports`) with the given environment; resolves once it answers. */
-async function startServer({ url, port, ports, apiKey, env = {} }) {
+/** The built server (`dist/src/main.js` of `root`, run with Node.js `flags`) on `port` (one of `ports`) with the given environment; resolves once it answers. */
+async function startServer({ url, port, ports, apiKey, env = {}, root = ROOT, flags = [] }) {
   if (!ports.includes(port)) throw new Error(`port ${port}: this bench uses ports ${ports.join(', ')} only`);
   if (await answers(port)) throw new Error(`port ${port} is taken: stop what listens there first`);
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
-    cwd: ROOT,
+  const child = spawn(process.execPath, [...flags, 'dist/src/main.js'], {
+    cwd: root,
     env: { ...process.env, DATABASE_URL: url, PORT: String(port), HOST: '127.0.0.1', ADMIN_API_KEY: apiKey, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
