@@ -17,12 +17,13 @@ import { Public } from '../auth/public.decorator';
 import { ValidationFailed } from '../errors/domain-error';
 import { ExactNumber } from '../http/exact-number';
 import { API_METHOD, ApiMethodOptions, splitRoute, VERBS } from './api-method.types';
-
-const DECLARED_HANDLER = 'api:declared-handler';
 import { RestAnswers } from './rest-answers';
 import { RawParams, validateParams } from './validate-params';
 import { TimeZones } from '../time/time-zones';
 import { takeDecimalsForm } from './decimals-param';
+
+/** Metadata on the REST route: the handler as its controller declares it. */
+const DECLARED_HANDLER = 'api:declared-handler';
 
 /**
  * Declares one API method once: its REST route (also under /api/), its JSON-RPC name, its result
