@@ -16,7 +16,8 @@ import type { HttpRequest, HttpResponse } from '../http/http-adapter';
 import { Public } from '../auth/public.decorator';
 import { ValidationFailed } from '../errors/domain-error';
 import { ExactNumber } from '../http/exact-number';
-import { API_METHOD, ApiMethodOptions, splitRoute, VERBS } from './api-method.types';
+import { API_METHOD, ApiMethodOptions, splitRoute, takesIdempotencyKey, VERBS } from './api-method.types';
+import { readIdempotencyKey } from '../idempotency/idempotency';
 import { RestAnswers } from './rest-answers';
 import { RawParams, validateParams } from './validate-params';
 import { TimeZones } from '../time/time-zones';
@@ -112,9 +113,15 @@ export class ParamsPipe implements PipeTransform<RawParams> {
   }
 }
 
-const RestParams = createParamDecorator((_: unknown, context: ExecutionContext) =>
-  collectRestParams(context.switchToHttp().getRequest<HttpRequest>()),
-);
+const RestParams = createParamDecorator((_: unknown, context: ExecutionContext) => {
+  const request = context.switchToHttp().getRequest<HttpRequest>();
+  // A malformed Idempotency-Key is refused before the params are read, as JSON-RPC does.
+  if (request.headers['idempotency-key'] !== undefined) {
+    const method = Reflect.getMetadata(API_METHOD, context.getHandler()) as ApiMethodOptions | undefined;
+    if (method && takesIdempotencyKey(method)) readIdempotencyKey(request.headers);
+  }
+  return collectRestParams(request);
+});
 
 /** The method's parameters, validated against the handler's parameter type (the same pipeline JSON-RPC uses). */
 export const Args = (): ParameterDecorator => RestParams(undefined, ParamsPipe);
