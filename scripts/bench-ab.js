@@ -6,10 +6,9 @@
 // time per request of the two processes (from /proc). Prints each round's after ÷ before and
 // their median: 0.90 means the change saves a tenth of the server's CPU per request.
 // Environment: AB_ADAPTER (express | fastify), AB_SCENARIO (rest | rpc), AB_ROUNDS (8), AB_SECONDS (3).
-const { readFileSync } = require('node:fs');
 const { resolve } = require('node:path');
 const autocannon = require('autocannon');
-const { freshDatabase, startServer, stopServer } = require('./bench-support');
+const { cpuUs, freshDatabase, startServer, stopServer } = require('./bench-support');
 
 const API_KEY = 'bench-admin-key-0123456789';
 const PORTS = [3993, 3994];
@@ -20,10 +19,6 @@ const ROUNDS = Number(process.env.AB_ROUNDS ?? 8);
 const SECONDS = Number(process.env.AB_SECONDS ?? 3);
 const FLAGS = require('../package.json').scripts['start:prod'].split(' ').filter((word) => word.startsWith('--'));
 
-const cpuUs = (pid) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 1e4; // USER_HZ 100
-};
 const randomId = () => 1 + Math.floor(Math.random() * CLIENTS);
 const call = () =>
   SCENARIO === 'rest'

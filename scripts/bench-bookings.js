@@ -15,11 +15,12 @@
 // round trips and server CPU (from /proc/<pid>/stat) per booking; on PostgreSQL also the CPU of
 // the backends that served it.
 const { spawn } = require('node:child_process');
-const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
+const { mkdtempSync, rmSync } = require('node:fs');
 const http = require('node:http');
 const { connect } = require('node:net');
 const { tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
+const { cpuUs } = require('./bench-support');
 
 const PRELOAD = 'BENCH_BOOKINGS_PRELOAD';
 
@@ -114,8 +115,7 @@ async function roundTrips(child) {
 /** CPU time the server has used, in ms (utime + stime). */
 function cpuMs(server) {
   if (server.exitCode !== null || server.signalCode !== null) throw new Error(`the server stopped during the run: ${server.output().slice(-3000)}`);
-  const fields = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks of 10 ms (CLK_TCK = 100)
+  return cpuUs(server.pid) / 1000;
 }
 
 /** CPU ms used so far by the PostgreSQL backends serving the database (the server's pool), by pid. */
@@ -128,8 +128,7 @@ async function backendCpu(database) {
   const used = new Map();
   for (const { pid } of rows) {
     try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      used.set(pid, ((Number(fields[11]) + Number(fields[12])) * 1000) / 100);
+      used.set(pid, cpuUs(pid) / 1000);
     } catch {
       // Gone meanwhile.
     }

@@ -1,12 +1,18 @@
 // What the engine and bill-run benches share: the built server in a child process, and a fresh
 // database (a SQLite file, or a database beside BENCH_DATABASE_URL) with SQL helpers on it.
 const { spawn } = require('node:child_process');
-const { mkdtempSync, rmSync } = require('node:fs');
+const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
 const http = require('node:http');
 const { tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
 
 const ROOT = resolve(__dirname, '..');
+
+/** CPU time (user + system) a process has used so far, in µs (from /proc; clock ticks of 10 ms, USER_HZ = 100). */
+function cpuUs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 1e4;
+}
 
 /** Whether a server answers on the port. */
 const answers = (port) =>
@@ -95,4 +101,4 @@ function runAlone(run) {
   });
 }
 
-module.exports = { startServer, stopServer, freshDatabase, runAlone };
+module.exports = { cpuUs, startServer, stopServer, freshDatabase, runAlone };

@@ -19,6 +19,7 @@ const http = require('node:http');
 const { cpus, tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
 const autocannon = require('autocannon');
+const { cpuUs } = require('./bench-support');
 const Database = require('better-sqlite3');
 const { Client } = require('pg');
 
@@ -29,7 +30,6 @@ const ONLY = new Set((process.env.BENCH_ONLY ?? 'hot,bookings,billing,invoices,s
 const CLIENTS = 10000;
 const FLOOR_KEY = 'bench-key';
 const API_KEY = 'bench-admin-key-0123456789';
-const CLOCK_TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
 // The project's servers run as `npm run start:prod` runs them: with its Node.js flags.
 const SERVER_FLAGS = require('../package.json').scripts['start:prod'].split(' ').filter((word) => word.startsWith('--'));
 
@@ -39,11 +39,6 @@ const answers = (port, path = '/') =>
     http.get({ host: '127.0.0.1', port, path }, (res) => (res.resume(), done(res.statusCode))).on('error', () => done(0)),
   );
 
-/** CPU time (user + system) a process has used so far, in µs. */
-function cpuUs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_US;
-}
 
 function rssMb(pid) {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
